@@ -103,7 +103,7 @@ public sealed class FaultInjector
                     context.Response.StatusCode = rule.StatusCode;
                     context.Response.ContentType = "application/json";
                     await context.Response.WriteAsync(
-                        $$"""{"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected fault","reason":"{{ReasonFor(rule.StatusCode)}}","code":{{rule.StatusCode}},"error":{"code":{{rule.StatusCode}},"message":"injected fault"}}""",
+                        $$$"""{"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected fault","reason":"{{{ReasonFor(rule.StatusCode)}}}","code":{{{rule.StatusCode}}},"error":{"code":{{{rule.StatusCode}}},"message":"injected fault"}}""",
                         context.RequestAborted);
                     return;
                 case FaultAction.DropResponse:

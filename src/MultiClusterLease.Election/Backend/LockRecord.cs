@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace MultiClusterLease.Controller.Backend;
+namespace MultiClusterLease.Election.Backend;
 
 /// <summary>
 /// The body of a global lock object (JSON). <c>holderIdentity</c>, <c>renewTime</c>, <c>leaseDurationSeconds</c> and

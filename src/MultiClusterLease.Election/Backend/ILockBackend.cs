@@ -1,4 +1,4 @@
-namespace MultiClusterLease.Controller.Backend;
+namespace MultiClusterLease.Election.Backend;
 
 /// <summary>
 /// A store of global lock objects with compare-and-swap on an object generation. The GCS implementation is
