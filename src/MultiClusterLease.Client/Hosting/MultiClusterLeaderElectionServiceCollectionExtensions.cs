@@ -1,0 +1,80 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MultiClusterLease.Client.Candidate;
+using MultiClusterLease.Client.LeaderElection;
+using MultiClusterLease.Kubernetes.Client;
+using MultiClusterLease.Kubernetes.DependencyInjection;
+
+namespace MultiClusterLease.Client.Hosting;
+
+/// <summary>Registers multi-cluster leader election in a Generic Host.</summary>
+public static class MultiClusterLeaderElectionServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a <see cref="MultiClusterLeaseCandidate"/>, a <see cref="MultiClusterLeaderElector"/> and a hosted service that
+    /// runs the elector for the life of the host and releases the lease when the host stops. Inject the elector and
+    /// subscribe to <see cref="MultiClusterLeaderElector.StartedLeading"/> to run leader-only work. The Kubernetes API is
+    /// registered with default settings (kubeconfig or in-cluster) unless <c>AddKubernetesApi</c> was called before.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the candidate options (namespace, name, identity, timings).</param>
+    /// <returns>The services.</returns>
+    /// <exception cref="OptionsValidationException">At start-up, when the options are invalid.</exception>
+    public static IServiceCollection AddMultiClusterLeaderElection(this IServiceCollection services, Action<MultiClusterLeaseCandidateOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        if (!services.Any(d => d.ServiceType == typeof(IKubernetesApi)))
+        {
+            services.AddKubernetesApi();
+        }
+
+        services.AddOptions<MultiClusterLeaseCandidateOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MultiClusterLeaseCandidateOptions>, CandidateOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new MultiClusterLeaseCandidate(
+            sp.GetRequiredService<IKubernetesApi>(),
+            sp.GetRequiredService<IOptions<MultiClusterLeaseCandidateOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<MultiClusterLeaseCandidate>>()));
+        services.TryAddSingleton(sp => new MultiClusterLeaderElector(
+            sp.GetRequiredService<MultiClusterLeaseCandidate>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<MultiClusterLeaderElector>>()));
+        services.AddHostedService<LeaderElectionHostedService>();
+        return services;
+    }
+
+    private sealed class CandidateOptionsValidator : IValidateOptions<MultiClusterLeaseCandidateOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, MultiClusterLeaseCandidateOptions options)
+        {
+            var errors = options.Validate();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}
+
+/// <summary>Runs the <see cref="MultiClusterLeaderElector"/> for the life of the host; stopping the host releases the lease.</summary>
+internal sealed class LeaderElectionHostedService : BackgroundService
+{
+    private readonly MultiClusterLeaderElector _elector;
+    private readonly MultiClusterLeaseCandidate _candidate;
+
+    public LeaderElectionHostedService(MultiClusterLeaderElector elector, MultiClusterLeaseCandidate candidate)
+    {
+        _elector = elector;
+        _candidate = candidate;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _elector.RunAsync(stoppingToken);
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await _candidate.DisposeAsync();
+    }
+}

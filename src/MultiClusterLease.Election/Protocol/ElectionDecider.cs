@@ -1,0 +1,176 @@
+using MultiClusterLease.Election.Backend;
+
+namespace MultiClusterLease.Election.Protocol;
+
+/// <summary>What the controller does to the global lock in one reconcile.</summary>
+public enum ElectionAction
+{
+    /// <summary>Nothing to write: another holder's unexpired lock, nobody asking, or a corrupt object.</summary>
+    Follow,
+
+    /// <summary>Create the absent lock object for our live candidate (epoch 1).</summary>
+    Create,
+
+    /// <summary>Rewrite the lock for our live candidate, who holds it (same epoch).</summary>
+    Renew,
+
+    /// <summary>Take an expired or released lock for our live candidate (epoch + 1, transitions + 1).</summary>
+    TakeOver,
+
+    /// <summary>Write holder "" with the same epoch: our candidate released it, went stale, or its CR is being deleted.</summary>
+    Release,
+}
+
+/// <summary>The inputs of one decision, all observed by this controller.</summary>
+public sealed record ElectionInput
+{
+    /// <summary>Gets the spec's <c>holderIdentity</c> ("" = release).</summary>
+    public required string SpecHolder { get; init; }
+
+    /// <summary>Gets whether the spec's holder signalled within its lease duration.</summary>
+    public required bool SpecHolderLive { get; init; }
+
+    /// <summary>Gets the lock object as last read or written.</summary>
+    public required LockSnapshot Lock { get; init; }
+
+    /// <summary>Gets whether the lock is expired by this controller's observation (see <see cref="LockObserver.IsExpired"/>).</summary>
+    public required bool LockExpired { get; init; }
+
+    /// <summary>Gets whether the lock's holder is a candidate of this cluster's CR (seen in its spec).</summary>
+    public required bool LockHolderIsLocal { get; init; }
+
+    /// <summary>Gets whether the lock's holder, if local, signalled within its lease duration.</summary>
+    public required bool LockHolderLive { get; init; }
+
+    /// <summary>
+    /// Gets whether the lock's holder, if local, signalled (wrote the spec) since this controller last wrote the lock
+    /// for it. Every renewal is a write made after the signal it confirms.
+    /// </summary>
+    public required bool LockHolderSignalledSinceLastWrite { get; init; }
+
+    /// <summary>Gets whether the CR is being deleted (deletionTimestamp set).</summary>
+    public required bool Deleting { get; init; }
+
+    /// <summary>Gets the lease duration in seconds the spec asks for; written into the lock.</summary>
+    public required int LeaseDurationSeconds { get; init; }
+
+    /// <summary>Gets the wall-clock time, written as the informational <c>renewTime</c>.</summary>
+    public required DateTimeOffset WallNow { get; init; }
+
+    /// <summary>Gets the nonce for the write.</summary>
+    public required string Nonce { get; init; }
+}
+
+/// <summary>The decision: an action and, unless following, the body to write.</summary>
+/// <param name="Action">The action.</param>
+/// <param name="Record">The new lock body, or <see langword="null"/> for <see cref="ElectionAction.Follow"/>.</param>
+/// <param name="Reason">Why, in a few words, for logs and conditions.</param>
+public sealed record ElectionDecision(ElectionAction Action, LockRecord? Record, string Reason);
+
+/// <summary>
+/// The per-lock decision of DESIGN §3, as a pure function. Absent → create; held by our live candidate → renew; expired or
+/// released and our candidate live → take over; our holder released, stale, or deleted → release; otherwise follow.
+/// A corrupt lock object is never overwritten.
+/// </summary>
+public static class ElectionDecider
+{
+    /// <summary>Decides what to write.</summary>
+    /// <param name="input">What this controller observed.</param>
+    /// <returns>The decision.</returns>
+    public static ElectionDecision Decide(ElectionInput input)
+    {
+        var snapshot = input.Lock;
+        if (snapshot.IsCorrupt)
+        {
+            return new(ElectionAction.Follow, null, "the lock object is corrupt; it is reported and never overwritten");
+        }
+
+        if (!snapshot.Exists || snapshot.Record is null)
+        {
+            return !input.Deleting && input.SpecHolder.Length > 0 && input.SpecHolderLive
+                ? new(ElectionAction.Create, Create(input), "no lock object yet")
+                : new(ElectionAction.Follow, null, "no lock object and no live candidate");
+        }
+
+        var current = snapshot.Record;
+        var holder = current.HolderIdentity;
+
+        if (holder.Length > 0 && input.LockHolderIsLocal)
+        {
+            if (input.Deleting)
+            {
+                return new(ElectionAction.Release, Release(current, input), "the MultiClusterLease is being deleted");
+            }
+
+            if (input.SpecHolder.Length == 0)
+            {
+                return new(ElectionAction.Release, Release(current, input), "the candidate released the lease");
+            }
+
+            if (!input.LockHolderLive)
+            {
+                return new(ElectionAction.Release, Release(current, input), "the holding candidate stopped renewing");
+            }
+
+            // Renew for the holder's own signal even when another local candidate wrote the spec since: the holder's
+            // renewal is then confirmed by a write made after its signal, never by a read.
+            return input.LockHolderSignalledSinceLastWrite
+                ? new(ElectionAction.Renew, Renew(current, input), "renewing for the holding candidate")
+                : new(ElectionAction.Follow, null, $"{holder} holds the lock; no new renewal from it");
+        }
+
+        if (input.Deleting || input.SpecHolder.Length == 0 || !input.SpecHolderLive)
+        {
+            return new(ElectionAction.Follow, null, "no live candidate in this cluster");
+        }
+
+        if (holder.Length == 0 || input.LockExpired)
+        {
+            return new(ElectionAction.TakeOver, TakeOver(current, input), holder.Length == 0 ? "the lock was released" : $"the lock of {holder} expired");
+        }
+
+        return new(ElectionAction.Follow, null, $"{holder} holds the lock");
+    }
+
+    private static LockRecord Create(ElectionInput input) => new()
+    {
+        HolderIdentity = input.SpecHolder,
+        RenewTime = input.WallNow,
+        AcquireTime = input.WallNow,
+        LeaseDurationSeconds = input.LeaseDurationSeconds,
+        LeaseTransitions = 0,
+        Epoch = 1,
+        Nonce = input.Nonce,
+    };
+
+    private static LockRecord Renew(LockRecord current, ElectionInput input) => current with
+    {
+        RenewTime = input.WallNow,
+        LeaseDurationSeconds = input.LeaseDurationSeconds,
+        AcquireTime = current.AcquireTime ?? input.WallNow,
+        Epoch = Math.Max(current.Epoch, 1),
+        Nonce = input.Nonce,
+    };
+
+    private static LockRecord TakeOver(LockRecord current, ElectionInput input) => new()
+    {
+        HolderIdentity = input.SpecHolder,
+        RenewTime = input.WallNow,
+        AcquireTime = input.WallNow,
+        LeaseDurationSeconds = input.LeaseDurationSeconds,
+        LeaseTransitions = current.LeaseTransitions + 1,
+
+        // Objects last written by the Go implementation carry no epoch: continue from leaseTransitions so the fencing
+        // token still grows.
+        Epoch = Math.Max(current.Epoch, current.LeaseTransitions) + 1,
+        Nonce = input.Nonce,
+    };
+
+    private static LockRecord Release(LockRecord current, ElectionInput input) => current with
+    {
+        HolderIdentity = "",
+        RenewTime = input.WallNow,
+        AcquireTime = null,
+        Nonce = input.Nonce,
+    };
+}

@@ -1,0 +1,582 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MultiClusterLease.Election.Backend;
+using MultiClusterLease.Election.Protocol;
+using MultiClusterLease.Kubernetes.Api.Meta;
+using MultiClusterLease.Kubernetes.Api.V1Alpha1;
+using MultiClusterLease.Kubernetes.Client;
+using MultiClusterLease.Kubernetes.Json;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+
+namespace MultiClusterLease.Election.Reconciliation;
+
+/// <summary>
+/// Runs the election of one <c>MultiClusterLease</c> (DESIGN §3): on every spec change and every retry period (with
+/// jitter) it reads or writes the global lock, at most one write per second, and reports the outcome in status. One
+/// reconcile runs at a time per lease.
+/// </summary>
+public sealed partial class LeaseReconciler
+{
+    private static readonly TimeSpan Stop = TimeSpan.MinValue;
+
+    private readonly Lock _gate = new();
+    private readonly string _key;
+    private readonly ILockBackend _backend;
+    private readonly IKubernetesApi _api;
+    private readonly ILeaseEventSink _events;
+    private readonly ElectionOptions _options;
+    private readonly MonotonicClock _clock;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CandidateTracker _candidates = new();
+
+    private Lease? _latest;
+    private bool _gone;
+    private LockObserver _lock = new();
+    private string? _lockName;
+    private long _lastWriteSpecGeneration;
+    private long _observedGeneration;
+    private string? _lastStatusKey;
+    private DateTimeOffset? _lastStatusRenewTime;
+    private TimeSpan _lastStatusWriteAt;
+    private string? _lastBackendError;
+    private long _lastInvalidSpecGeneration;
+    private string _lastReportedHolder = "";
+    private readonly Dictionary<string, (string Status, DateTimeOffset At)> _conditionTransitions = new(StringComparer.Ordinal);
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="key">The <c>namespace/name</c> key of the lease.</param>
+    /// <param name="backend">The global lock backend.</param>
+    /// <param name="api">The Kubernetes API of this cluster.</param>
+    /// <param name="events">Where events go.</param>
+    /// <param name="options">The controller options.</param>
+    /// <param name="clock">This process's monotonic clock.</param>
+    /// <param name="timeProvider">The time provider (delays).</param>
+    /// <param name="logger">The logger.</param>
+    public LeaseReconciler(string key, ILockBackend backend, IKubernetesApi api, ILeaseEventSink events, ElectionOptions options, MonotonicClock clock, TimeProvider timeProvider, ILogger logger)
+    {
+        _key = key;
+        _backend = backend;
+        _api = api;
+        _events = events;
+        _options = options;
+        _clock = clock;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>Gets the holder this controller last reported in status ("" when nobody holds the lock).</summary>
+    public string ReportedHolder => _lastReportedHolder;
+
+    /// <summary>Gets the fencing token last reported, or 0.</summary>
+    public long ReportedFencingToken { get; private set; }
+
+    /// <summary>Gets whether the backend answered the last request.</summary>
+    public bool BackendHealthy => _lastBackendError is null;
+
+    /// <summary>Records a new state of the object from the watch and wakes the loop. Spec changes are liveness signals.</summary>
+    /// <param name="lease">The object.</param>
+    public void OnChanged(Lease lease)
+    {
+        lock (_gate)
+        {
+            _latest = lease;
+            _candidates.Observe(lease.Spec?.HolderIdentity ?? "", lease.Spec?.RenewTime, lease.Metadata.Generation ?? 0, _clock.Now);
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Records that the object is gone from the API server and wakes the loop.</summary>
+    public void OnDeleted()
+    {
+        lock (_gate)
+        {
+            _gone = true;
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Runs the reconcile loop until the lease is deleted or <paramref name="cancellationToken"/> fires.</summary>
+    /// <param name="cancellationToken">Stops the loop. Stopping releases nothing: the candidate may still be leading.</param>
+    /// <returns>A task that completes when the loop ends.</returns>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan next;
+            try
+            {
+                next = await ReconcileOnceAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (KubernetesApiException ex) when (ex.IsNotFound)
+            {
+                Log.LeaseVanished(_logger, _key);
+                next = TimeSpan.FromSeconds(1);
+            }
+#pragma warning disable CA1031 // A reconcile must never crash the controller; the loop retries.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ReconcileFailed(_logger, _key, ex);
+                next = TimeSpan.FromSeconds(2);
+            }
+
+            if (next == Stop)
+            {
+                Log.Stopped(_logger, _key);
+                return;
+            }
+
+            await WaitAsync(next, cancellationToken);
+        }
+    }
+
+    private async Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            _wake.Reader.TryRead(out _);
+            return;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timer = Task.Delay(delay, _timeProvider, cts.Token);
+        var woken = _wake.Reader.WaitToReadAsync(cts.Token).AsTask();
+        try
+        {
+            await Task.WhenAny(timer, woken);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            _wake.Reader.TryRead(out _);
+        }
+    }
+
+    /// <summary>Runs one reconcile.</summary>
+    /// <param name="cancellationToken">Cancels it.</param>
+    /// <returns>How long to wait before the next one (unless woken), or <see cref="Stop"/>.</returns>
+    internal async Task<TimeSpan> ReconcileOnceAsync(CancellationToken cancellationToken)
+    {
+        Lease? lease;
+        bool gone;
+        lock (_gate)
+        {
+            lease = _latest;
+            gone = _gone;
+        }
+
+        if (lease is null)
+        {
+            return Stop;
+        }
+
+        var generation = lease.Metadata.Generation ?? 0;
+        var deleting = gone || lease.Metadata.DeletionTimestamp is not null;
+        var hasFinalizer = lease.Metadata.Finalizers?.Contains(MultiClusterLeaseApi.Finalizer) == true;
+
+        if (gone && !hasFinalizer)
+        {
+            // Deleted without our finalizer (removed by hand): release best-effort, then stop.
+            await ReleaseIfHeldAsync(lease, cancellationToken);
+            return Stop;
+        }
+
+        if (!deleting && !hasFinalizer)
+        {
+            await PatchFinalizersAsync(lease, add: true, cancellationToken);
+        }
+
+        var valid = LeaseTiming.TryFromSpec(lease.Spec, out var timing, out var specError);
+        var lockName = lease.EffectiveLockName;
+        if (valid && !LockNames.IsValid(lockName, out var lockNameError))
+        {
+            valid = false;
+            specError = lockNameError;
+        }
+
+        if (_lockName != lockName)
+        {
+            if (_lockName is not null)
+            {
+                Log.LockNameChanged(_logger, _key, _lockName, lockName);
+            }
+
+            _lockName = lockName;
+            _lock = new LockObserver();
+            _lastWriteSpecGeneration = 0;
+        }
+
+        if (!valid && !deleting)
+        {
+            if (_lastInvalidSpecGeneration != generation)
+            {
+                _lastInvalidSpecGeneration = generation;
+                Log.InvalidSpec(_logger, _key, specError!);
+                _events.Record(lease, "Warning", LeaseEventReasons.InvalidSpec, specError!);
+            }
+
+            await WriteStatusAsync(lease, timing, specError, force: false, cancellationToken);
+            return timing.RetryPeriod;
+        }
+
+        // 1. Decide on what we know when we hold the lock and wrote it last; otherwise read it once.
+        var backendOperation = false;
+        var decision = _lock.SnapshotIsOwnWrite ? Decide(lease, timing, deleting) : null;
+        var needRead = decision is null
+            || (decision.Action == ElectionAction.Follow && generation > _observedGeneration);
+        if (needRead)
+        {
+            try
+            {
+                var snapshot = await _backend.ReadAsync(lockName, cancellationToken);
+                _lock.ObserveRead(snapshot, _clock.Now, _clock.WallNow);
+                backendOperation = true;
+                SetBackendHealthy(lease, snapshot);
+            }
+            catch (LockBackendException ex)
+            {
+                SetBackendError(lease, ex.Message);
+                await WriteStatusAsync(lease, timing, null, force: false, cancellationToken);
+                return Jittered(timing.RetryPeriod);
+            }
+
+            decision = Decide(lease, timing, deleting);
+        }
+
+        // 2. Write when the decision asks for it, never faster than one write per second.
+        if (decision!.Action != ElectionAction.Follow)
+        {
+            var now = _clock.Now;
+            if (_lock.LastWriteAttemptAt is { } lastWrite && now - lastWrite < _options.MinWriteInterval)
+            {
+                return lastWrite + _options.MinWriteInterval - now;
+            }
+
+            var expected = _lock.Snapshot!.Generation;
+            _lock.ObserveWriteAttempt(now);
+            LockWriteResult result;
+            try
+            {
+                result = await _backend.WriteAsync(lockName, decision.Record!, expected, cancellationToken);
+            }
+            catch (LockBackendException ex)
+            {
+                _lock.Invalidate();
+                SetBackendError(lease, ex.Message);
+                await WriteStatusAsync(lease, timing, null, force: false, cancellationToken);
+                return Jittered(timing.RetryPeriod);
+            }
+
+            if (result.Status == LockWriteStatus.PreconditionFailed)
+            {
+                Log.PreconditionFailed(_logger, _key, decision.Action, expected);
+                _lock.Invalidate();
+                return TimeSpan.Zero;
+            }
+
+            _lock.ObserveOwnWrite(decision.Record!, result.Generation, _clock.Now, _clock.WallNow);
+            _lastWriteSpecGeneration = generation;
+            backendOperation = true;
+            SetBackendHealthy(lease, _lock.Snapshot!);
+            Log.Wrote(_logger, _key, decision.Action, decision.Record!.HolderIdentity, decision.Record.Epoch, result.Generation, decision.Reason);
+            ReportWrite(lease, decision, lockName);
+        }
+
+        // 3. Report. observedGeneration = G only when a backend read or write made after seeing G decided the holder.
+        if (backendOperation)
+        {
+            _observedGeneration = Math.Max(_observedGeneration, generation);
+        }
+
+        await WriteStatusAsync(lease, timing, null, force: false, cancellationToken);
+
+        if (deleting)
+        {
+            var holder = _lock.Snapshot?.Record?.HolderIdentity ?? "";
+            if (holder.Length == 0 || !_candidates.IsLocal(holder))
+            {
+                if (!gone)
+                {
+                    await PatchFinalizersAsync(lease, add: false, cancellationToken);
+                }
+
+                return Stop;
+            }
+        }
+
+        return NextDelay(timing);
+    }
+
+    private ElectionDecision Decide(Lease lease, LeaseTiming timing, bool deleting)
+    {
+        var now = _clock.Now;
+        var specHolder = lease.Spec?.HolderIdentity ?? "";
+        var snapshot = _lock.Snapshot ?? LockSnapshot.Absent;
+        var lockHolder = snapshot.Record?.HolderIdentity ?? "";
+        return ElectionDecider.Decide(new ElectionInput
+        {
+            SpecHolder = specHolder,
+            SpecHolderLive = _candidates.IsLive(specHolder, timing.LeaseDuration, now),
+            Lock = snapshot,
+            LockExpired = _lock.IsExpired(now),
+            LockHolderIsLocal = _candidates.IsLocal(lockHolder),
+            LockHolderLive = _candidates.IsLive(lockHolder, timing.LeaseDuration, now),
+            LockHolderSignalledSinceLastWrite = _candidates.LastSignalGeneration(lockHolder) > _lastWriteSpecGeneration,
+            Deleting = deleting,
+            LeaseDurationSeconds = timing.LeaseDurationSeconds,
+            WallNow = _clock.WallNow,
+            Nonce = Guid.NewGuid().ToString("N"),
+        });
+    }
+
+    private async Task ReleaseIfHeldAsync(Lease lease, CancellationToken cancellationToken)
+    {
+        if (_lockName is null)
+        {
+            return;
+        }
+
+        LeaseTiming.TryFromSpec(lease.Spec, out var timing, out _);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                if (!_lock.SnapshotIsOwnWrite)
+                {
+                    _lock.ObserveRead(await _backend.ReadAsync(_lockName, cancellationToken), _clock.Now, _clock.WallNow);
+                }
+
+                var decision = Decide(lease, timing, deleting: true);
+                if (decision.Action != ElectionAction.Release)
+                {
+                    return;
+                }
+
+                var result = await _backend.WriteAsync(_lockName, decision.Record!, _lock.Snapshot!.Generation, cancellationToken);
+                if (result.Status == LockWriteStatus.Committed)
+                {
+                    Log.Wrote(_logger, _key, decision.Action, "", decision.Record!.Epoch, result.Generation, decision.Reason);
+                    return;
+                }
+
+                _lock.Invalidate();
+            }
+            catch (LockBackendException ex)
+            {
+                Log.ReleaseFailed(_logger, _key, ex);
+                return;
+            }
+        }
+    }
+
+    private TimeSpan NextDelay(LeaseTiming timing)
+    {
+        var next = Jittered(timing.RetryPeriod);
+        var now = _clock.Now;
+        var holder = _lock.Snapshot?.Record?.HolderIdentity ?? "";
+        if (_candidates.IsLocal(holder) && _candidates.LiveUntil(holder, timing.LeaseDuration) is { } staleAt && staleAt > now)
+        {
+            // Release as soon as the holding candidate goes stale.
+            next = TimeSpan.FromTicks(Math.Min(next.Ticks, (staleAt - now).Ticks + TimeSpan.FromMilliseconds(10).Ticks));
+        }
+
+        return next;
+    }
+
+    private TimeSpan Jittered(TimeSpan period)
+        => period + TimeSpan.FromTicks((long)(period.Ticks * _options.JitterFactor * Random.Shared.NextDouble()));
+
+    private void SetBackendHealthy(Lease lease, LockSnapshot snapshot)
+    {
+        var error = snapshot.IsCorrupt ? $"the lock object is not a valid lock record and will not be overwritten: {snapshot.CorruptionError}" : null;
+        if (error is not null && _lastBackendError != error)
+        {
+            Log.LockCorrupt(_logger, _key, snapshot.CorruptionError!);
+            _events.Record(lease, "Warning", LeaseEventReasons.LockObjectCorrupt, error);
+        }
+
+        _lastBackendError = error;
+    }
+
+    private void SetBackendError(Lease lease, string message)
+    {
+        if (_lastBackendError != message)
+        {
+            Log.BackendFailed(_logger, _key, message);
+            if (_lastBackendError is null)
+            {
+                _events.Record(lease, "Warning", LeaseEventReasons.BackendUnavailable, message);
+            }
+        }
+
+        _lastBackendError = message;
+    }
+
+    private void ReportWrite(Lease lease, ElectionDecision decision, string lockName)
+    {
+        var where = _backend.Describe(lockName);
+        switch (decision.Action)
+        {
+            case ElectionAction.Create:
+            case ElectionAction.TakeOver:
+                _events.Record(lease, "Normal", LeaseEventReasons.Acquired, $"{decision.Record!.HolderIdentity} acquired {where} (fencing token {decision.Record.Epoch}): {decision.Reason}");
+                break;
+            case ElectionAction.Release:
+                _events.Record(lease, "Normal", LeaseEventReasons.Released, $"released {where} (fencing token {decision.Record!.Epoch}): {decision.Reason}");
+                break;
+        }
+    }
+
+    private async Task WriteStatusAsync(Lease lease, LeaseTiming timing, string? specError, bool force, CancellationToken cancellationToken)
+    {
+        var status = BuildStatus(lease, specError);
+        var key = StatusKey(status);
+        var now = _clock.Now;
+        var renewAdvanced = status.GlobalRenewTime != _lastStatusRenewTime;
+        var refreshDue = now - _lastStatusWriteAt >= timing.LeaseDuration / 3;
+        if (!force && key == _lastStatusKey && (!renewAdvanced || !refreshDue))
+        {
+            return;
+        }
+
+        var patch = new JsonObject { ["status"] = JsonSerializer.SerializeToNode(status, KubernetesJson.Options) };
+        var statusNode = patch["status"]!.AsObject();
+        foreach (var field in new[] { "globalAcquireTime", "globalRenewTime", "fencingToken", "globalLeaseDurationSeconds", "globalLeaseTransitions" })
+        {
+            statusNode.TryAdd(field, null);
+        }
+
+        await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, PatchType.Merge, patch.ToJsonString(), "status", cancellationToken);
+        _lastStatusKey = key;
+        _lastStatusRenewTime = status.GlobalRenewTime;
+        _lastStatusWriteAt = now;
+
+        var holder = status.GlobalHolderIdentity ?? "";
+        if (holder != _lastReportedHolder)
+        {
+            if (_candidates.IsLocal(_lastReportedHolder) && holder.Length > 0 && !_candidates.IsLocal(holder))
+            {
+                _events.Record(lease, "Normal", LeaseEventReasons.Lost, $"{_lastReportedHolder} lost the lock to {holder}");
+            }
+
+            _lastReportedHolder = holder;
+        }
+
+        ReportedFencingToken = status.FencingToken ?? 0;
+    }
+
+    private MultiClusterLeaseStatus BuildStatus(Lease lease, string? specError)
+    {
+        var generation = lease.Metadata.Generation ?? 0;
+        var record = _lock.Snapshot?.Record;
+        var holder = record?.HolderIdentity ?? "";
+        var specHolder = lease.Spec?.HolderIdentity ?? "";
+        var wall = _clock.WallNow;
+        var previous = lease.Status?.Conditions ?? [];
+
+        Condition Make(string type, bool value, string reason, string message)
+        {
+            var status = value ? ConditionStatus.True : ConditionStatus.False;
+            if (!_conditionTransitions.TryGetValue(type, out var known))
+            {
+                var old = previous.FirstOrDefault(c => c.Type == type);
+                known = old is null ? ("", default) : (old.Status, old.LastTransitionTime);
+            }
+
+            if (known.Status != status)
+            {
+                known = (status, new DateTimeOffset(wall.UtcDateTime.AddTicks(-(wall.UtcDateTime.Ticks % TimeSpan.TicksPerSecond)), TimeSpan.Zero));
+            }
+
+            _conditionTransitions[type] = known;
+            return new Condition
+            {
+                Type = type,
+                Status = status,
+                Reason = reason,
+                Message = message,
+                ObservedGeneration = generation,
+                LastTransitionTime = known.At,
+            };
+        }
+
+        var conditions = new List<Condition>
+        {
+            specError is null
+                ? Make(ConditionTypes.SpecValid, true, "Valid", "the spec is valid")
+                : Make(ConditionTypes.SpecValid, false, "InvalidSpec", specError),
+            _lastBackendError is null
+                ? Make(ConditionTypes.BackendHealthy, true, "BackendReachable", $"{(_lockName is null ? "the backend" : _backend.Describe(_lockName))} answered")
+                : Make(ConditionTypes.BackendHealthy, false, _lock.Snapshot?.IsCorrupt == true ? "LockObjectCorrupt" : "BackendError", _lastBackendError),
+            holder.Length > 0 && holder == specHolder
+                ? Make(ConditionTypes.LockAcquiredInBackend, true, "LockHeld", $"{holder} holds the global lock")
+                : Make(ConditionTypes.LockAcquiredInBackend, false, holder.Length == 0 ? "NotHeld" : "HeldByOther", holder.Length == 0 ? "nobody holds the global lock" : $"{holder} holds the global lock"),
+        };
+
+        return new MultiClusterLeaseStatus
+        {
+            ObservedGeneration = _observedGeneration == 0 ? lease.Status?.ObservedGeneration : _observedGeneration,
+            GlobalHolderIdentity = holder,
+            GlobalRenewTime = record is null ? null : _lock.LastChangeWallTime,
+            GlobalLeaseDurationSeconds = record?.LeaseDurationSeconds,
+            GlobalLeaseTransitions = record?.LeaseTransitions,
+            GlobalAcquireTime = record?.AcquireTime,
+            FencingToken = record?.Epoch,
+            LockObject = _lockName is null ? null : _backend.Describe(_lockName),
+            Conditions = conditions,
+        };
+    }
+
+    private static string StatusKey(MultiClusterLeaseStatus status)
+    {
+        // globalRenewTime is refreshed on its own schedule; everything else is written as soon as it changes.
+        var renewTime = status.GlobalRenewTime;
+        status.GlobalRenewTime = null;
+        var key = JsonSerializer.Serialize(status, KubernetesJson.Options);
+        status.GlobalRenewTime = renewTime;
+        return key;
+    }
+
+    private async Task PatchFinalizersAsync(Lease lease, bool add, CancellationToken cancellationToken)
+    {
+        var finalizers = new List<string>(lease.Metadata.Finalizers ?? []);
+        if (add)
+        {
+            finalizers.Add(MultiClusterLeaseApi.Finalizer);
+        }
+        else
+        {
+            finalizers.RemoveAll(f => f == MultiClusterLeaseApi.Finalizer);
+        }
+
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
+                ["resourceVersion"] = lease.Metadata.ResourceVersion,
+            },
+        };
+        try
+        {
+            await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, PatchType.Merge, patch.ToJsonString(), null, cancellationToken);
+        }
+        catch (KubernetesApiException ex) when (ex.IsConflict)
+        {
+            // A newer version is on its way through the watch; the next reconcile retries.
+        }
+        catch (KubernetesApiException ex) when (ex.IsNotFound && !add)
+        {
+        }
+    }
+}
