@@ -11,7 +11,7 @@ var prefix = new Option<string>("--gcs-prefix")
     Description = "Prefix of the lock object names; objects are PREFIXleases/LOCKNAME (e.g. 'team-a/'). Default: none.",
     DefaultValueFactory = _ => "",
 };
-var endpoint = new Option<Uri?>("--gcs-endpoint")
+var endpoint = new Option<string?>("--gcs-endpoint")
 {
     Description = "GCS JSON API endpoint override, e.g. http://127.0.0.1:4443 for an emulator. Default: STORAGE_EMULATOR_HOST if set, else https://storage.googleapis.com.",
 };
@@ -53,13 +53,22 @@ var root = new RootCommand("MultiClusterLease election controller: settles Multi
     bucket, prefix, endpoint, credentials, ns, kubeconfig, context, health, logFormat, identity,
 };
 
+endpoint.Validators.Add(result =>
+{
+    var text = result.GetValueOrDefault<string?>();
+    if (text is not null && (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+    {
+        result.AddError($"--gcs-endpoint '{text}' must be an absolute http(s) URL, e.g. http://127.0.0.1:4443");
+    }
+});
+
 root.SetAction((parse, cancellationToken) =>
 {
     var settings = new ControllerSettings
     {
         GcsBucket = parse.GetValue(bucket)!,
         GcsPrefix = parse.GetValue(prefix) ?? "",
-        GcsEndpoint = parse.GetValue(endpoint),
+        GcsEndpoint = parse.GetValue(endpoint) is { } url ? new Uri(url) : null,
         GcsCredentialsFile = parse.GetValue(credentials),
         Namespace = parse.GetValue(ns),
         Kubeconfig = parse.GetValue(kubeconfig),

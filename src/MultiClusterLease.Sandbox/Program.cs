@@ -1,1 +1,62 @@
-return 0;
+using System.CommandLine;
+using MultiClusterLease.Sandbox.Demo;
+using MultiClusterLease.Sandbox.Environment;
+
+var repoRoot = FindRepoRoot();
+string Built(string project) => Path.Combine(repoRoot, project, "bin", "Debug", "net10.0", $"{Path.GetFileName(project)}.dll");
+
+var dir = new Option<string>("--dir") { Description = "Where the kubeconfig and logs go.", DefaultValueFactory = _ => Path.Combine(repoRoot, ".sandbox") };
+var keep = new Option<bool>("--keep-running") { Description = "Keep the sandbox running after the demo, until Ctrl-C." };
+var controller = new Option<string>("--controller") { Description = "Path to MultiClusterLease.Controller.dll.", DefaultValueFactory = _ => Built("src/MultiClusterLease.Controller") };
+var candidate = new Option<string>("--candidate") { Description = "Path to MultiClusterLease.SampleApp.dll.", DefaultValueFactory = _ => Built("samples/MultiClusterLease.SampleApp") };
+var clusters = new Option<int>("--clusters") { Description = "Number of clusters for 'serve'.", DefaultValueFactory = _ => 3 };
+
+var demo = new Command("demo", "Run the 3-cluster demo: election, crash failover, graceful handover.") { dir, keep, controller, candidate };
+demo.SetAction((parse, cancellationToken) => new DemoRunner(new DemoOptions
+{
+    Directory = Path.GetFullPath(parse.GetValue(dir)!),
+    KeepRunning = parse.GetValue(keep),
+    ControllerDll = parse.GetValue(controller)!,
+    CandidateDll = parse.GetValue(candidate)!,
+}).RunAsync(cancellationToken));
+
+var serve = new Command("serve", "Start sandbox clusters and a fake GCS bucket, print the kubeconfig path, and run until Ctrl-C.") { dir, clusters };
+serve.SetAction(async (parse, cancellationToken) =>
+{
+    var count = parse.GetValue(clusters);
+    await using var sandbox = await SandboxEnvironment.StartAsync(
+        new SandboxEnvironmentOptions
+        {
+            Directory = Path.GetFullPath(parse.GetValue(dir)!),
+            Clusters = [.. Enumerable.Range(0, count).Select(i => $"cluster-{(char)('a' + i)}")],
+        },
+        cancellationToken);
+    Console.WriteLine($"kubeconfig: {sandbox.KubeconfigPath}");
+    Console.WriteLine($"GCS: {sandbox.Gcs.BaseAddress} (bucket {sandbox.Bucket}); controllers: --gcs-endpoint {sandbox.Gcs.BaseAddress} --gcs-bucket {sandbox.Bucket}");
+    Console.WriteLine("Ctrl-C to stop.");
+    try
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    return 0;
+});
+
+var root = new RootCommand("MultiClusterLease sandbox: fake Kubernetes API servers and a fake GCS bucket on this machine.") { demo, serve };
+return await root.Parse(args).InvokeAsync();
+
+static string FindRepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "MultiClusterLease.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    return Directory.GetCurrentDirectory();
+}

@@ -26,6 +26,7 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
     private Task? _watchTask;
     private Lease? _latest;
     private long _confirmedFencingToken;
+    private int _disposed;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="api">The Kubernetes API of the candidate's own cluster.</param>
@@ -186,6 +187,11 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_watchTask is not null)
         {

@@ -62,19 +62,11 @@ public static class MultiClusterLeaderElectionServiceCollectionExtensions
 internal sealed class LeaderElectionHostedService : BackgroundService
 {
     private readonly MultiClusterLeaderElector _elector;
-    private readonly MultiClusterLeaseCandidate _candidate;
 
-    public LeaderElectionHostedService(MultiClusterLeaderElector elector, MultiClusterLeaseCandidate candidate)
+    public LeaderElectionHostedService(MultiClusterLeaderElector elector)
     {
         _elector = elector;
-        _candidate = candidate;
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _elector.RunAsync(stoppingToken);
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        await _candidate.DisposeAsync();
-    }
 }

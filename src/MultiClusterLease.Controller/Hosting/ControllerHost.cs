@@ -89,7 +89,6 @@ internal static class ControllerHost
             o.CredentialsFile = settings.GcsCredentialsFile;
             o.UserAgent = userAgent;
         });
-        builder.Services.AddSingleton<ILeaseEventSink, KubernetesEventSink>();
         builder.Services.AddElectionController(o =>
         {
             o.Namespace = settings.Namespace;

@@ -8,8 +8,9 @@ namespace MultiClusterLease.Election.Reconciliation;
 public static class ElectionServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the <see cref="ElectionController"/> as a hosted service. An <c>ILockBackend</c>, an <c>IKubernetesApi</c> and
-    /// an <see cref="ILeaseEventSink"/> must be registered too.
+    /// Adds the <see cref="ElectionController"/> as a hosted service. An <c>ILockBackend</c>, and an <c>IKubernetesApi</c> (with its
+    /// <c>EventRecorder</c>, see <c>AddKubernetesApi</c>) must be registered too; events go to Kubernetes unless another
+    /// <see cref="ILeaseEventSink"/> was registered first.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options.</param>
@@ -23,6 +24,7 @@ public static class ElectionServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ILeaseEventSink, KubernetesEventSink>();
         services.TryAddSingleton<ElectionController>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ElectionController>());
         return services;

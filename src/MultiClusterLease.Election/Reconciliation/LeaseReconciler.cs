@@ -232,8 +232,7 @@ public sealed partial class LeaseReconciler
         // 1. Decide on what we know when we hold the lock and wrote it last; otherwise read it once.
         var backendOperation = false;
         var decision = _lock.SnapshotIsOwnWrite ? Decide(lease, timing, deleting) : null;
-        var needRead = decision is null
-            || (decision.Action == ElectionAction.Follow && generation > _observedGeneration);
+        var needRead = decision is null || (decision.Action == ElectionAction.Follow && !(HeldForLiveLocalCandidate(timing) && generation <= _observedGeneration));
         if (needRead)
         {
             try
@@ -285,6 +284,9 @@ public sealed partial class LeaseReconciler
             }
 
             _lock.ObserveOwnWrite(decision.Record!, result.Generation, _clock.Now, _clock.WallNow);
+
+            // Space writes from the moment this one committed: GCS counts its one-write-per-second from commits.
+            _lock.ObserveWriteAttempt(_clock.Now);
             _lastWriteSpecGeneration = generation;
             backendOperation = true;
             SetBackendHealthy(lease, _lock.Snapshot!);
@@ -337,6 +339,16 @@ public sealed partial class LeaseReconciler
             WallNow = _clock.WallNow,
             Nonce = Guid.NewGuid().ToString("N"),
         });
+    }
+
+    /// <summary>
+    /// Whether the lock, as this controller last wrote it, is held by a live local candidate: then nobody else may
+    /// write it before it expires, and a timer-driven read would learn nothing.
+    /// </summary>
+    private bool HeldForLiveLocalCandidate(LeaseTiming timing)
+    {
+        var holder = _lock.Snapshot?.Record?.HolderIdentity ?? "";
+        return _lock.SnapshotIsOwnWrite && _candidates.IsLocal(holder) && _candidates.IsLive(holder, timing.LeaseDuration, _clock.Now);
     }
 
     private async Task ReleaseIfHeldAsync(Lease lease, CancellationToken cancellationToken)
