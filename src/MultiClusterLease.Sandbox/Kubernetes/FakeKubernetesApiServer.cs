@@ -391,6 +391,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             try
             {
                 await context.Response.StartAsync(timeout.Token);
+                File.AppendAllText("/tmp/watchdbg.log", $"watch from {from} initial={subscription.Initial.Count} rv={subscription.Version}\n");
                 foreach (var initial in subscription.Initial)
                 {
                     await WriteEventAsync(context, initial.Type, Render(type, initial.Object, format), timeout.Token);
@@ -427,9 +428,13 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                     waiting = null;
                     while (subscription.Events.TryRead(out var change))
                     {
+                        File.AppendAllText("/tmp/watchdbg.log", $"event {change.Type}\n");
                         await WriteEventAsync(context, change.Type, Render(type, change.Object, format), timeout.Token);
                     }
                 }
+            }
+            catch (Exception e) when (Log(e))
+            {
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
@@ -437,6 +442,8 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             }
         }
     }
+
+    private static bool Log(Exception e) { File.AppendAllText("/tmp/watchdbg.log", $"EXC {e}\n"); return false; }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

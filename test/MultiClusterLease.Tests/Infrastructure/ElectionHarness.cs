@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using MultiClusterLease.Backend.Gcs;
+using MultiClusterLease.Client.Candidate;
+using MultiClusterLease.Client.LeaderElection;
+using MultiClusterLease.Election.Reconciliation;
+using MultiClusterLease.Kubernetes.Client;
+using MultiClusterLease.Kubernetes.Config;
+using MultiClusterLease.Kubernetes.DependencyInjection;
+using MultiClusterLease.Sandbox.Environment;
+
+namespace MultiClusterLease.Tests.Infrastructure;
+
+/// <summary>
+/// A sandbox of clusters and a bucket with an in-process election controller per cluster, talking to the fake servers
+/// over real HTTP, plus helpers to start candidates and to record every leadership interval on one reference clock.
+/// </summary>
+internal sealed class ElectionHarness : IAsyncDisposable
+{
+    public const string Namespace = "default";
+    public const string LeaseName = "election";
+
+    private readonly Dictionary<string, ServiceProvider> _controllers = new(StringComparer.Ordinal);
+    private readonly List<IAsyncDisposable> _disposables = [];
+    private readonly Stopwatch _reference = Stopwatch.StartNew();
+
+    private ElectionHarness(SandboxEnvironment sandbox)
+    {
+        Sandbox = sandbox;
+    }
+
+    public SandboxEnvironment Sandbox { get; }
+
+    public LeadershipLog Log { get; } = new();
+
+    public TimeSpan Now => _reference.Elapsed;
+
+    /// <summary>Short timings that keep tests quick and satisfy leaseDuration &gt; renewDeadline + 2 × retryPeriod.</summary>
+    public static MultiClusterLeaseCandidateOptions Options(string cluster, string identity, int lease = 5, int renew = 2, int retry = 1) => new()
+    {
+        Namespace = Namespace,
+        Name = LeaseName,
+        Identity = identity,
+        LockName = "tests/election",
+        LeaseDuration = TimeSpan.FromSeconds(lease),
+        RenewDeadline = TimeSpan.FromSeconds(renew),
+        RetryPeriod = TimeSpan.FromSeconds(retry),
+    };
+
+    public static async Task<ElectionHarness> StartAsync(int clusters, bool startControllers = true, MultiClusterLease.Sandbox.Gcs.GcsGenerationMode generations = MultiClusterLease.Sandbox.Gcs.GcsGenerationMode.Increasing)
+    {
+        var names = Enumerable.Range(0, clusters).Select(i => $"cluster-{(char)('a' + i)}").ToArray();
+        var sandbox = await SandboxEnvironment.StartAsync(new SandboxEnvironmentOptions { Clusters = names, GenerationMode = generations, BookmarkInterval = TimeSpan.FromSeconds(1) });
+        var harness = new ElectionHarness(sandbox);
+        if (startControllers)
+        {
+            foreach (var name in names)
+            {
+                await harness.StartControllerAsync(name);
+            }
+        }
+
+        return harness;
+    }
+
+    public async Task StartControllerAsync(string cluster)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddKubernetesApi(o =>
+        {
+            o.KubeconfigPath = Sandbox.KubeconfigPath;
+            o.Context = cluster;
+            o.UserAgent = $"controller ({cluster})";
+            o.RequestTimeout = TimeSpan.FromSeconds(5);
+        });
+        services.AddGcsLockBackend(o =>
+        {
+            o.Bucket = Sandbox.Bucket;
+            o.Endpoint = Sandbox.Gcs.BaseAddress;
+            o.UserAgent = $"controller ({cluster})";
+        });
+        services.AddElectionController(o =>
+        {
+            o.Namespace = Namespace;
+            o.ControllerIdentity = $"controller-{cluster}";
+        });
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<ElectionController>().StartAsync(CancellationToken.None);
+        _controllers[cluster] = provider;
+    }
+
+    /// <summary>Stops a controller without any release, as a crash would.</summary>
+    public async Task StopControllerAsync(string cluster)
+    {
+        var provider = _controllers[cluster];
+        _controllers.Remove(cluster);
+        await provider.GetRequiredService<ElectionController>().StopAsync(CancellationToken.None);
+        await provider.DisposeAsync();
+    }
+
+    public IKubernetesApi Api(string cluster, string caller)
+    {
+        var client = new KubernetesApiClient(
+            KubernetesClientConfiguration.FromKubeconfig(Sandbox.KubeconfigPath, cluster),
+            new KubernetesClientOptions { UserAgent = $"candidate ({caller})", RequestTimeout = TimeSpan.FromSeconds(5) });
+        _disposables.Add(new AsyncDisposableAction(() =>
+        {
+            client.Dispose();
+            return ValueTask.CompletedTask;
+        }));
+        return client;
+    }
+
+    /// <summary>Starts a candidate on our own elector; cancel the returned source to stop it (with release), or call Crash.</summary>
+    public RunningCandidate StartElector(string cluster, string identity, Func<string, string, MultiClusterLeaseCandidateOptions>? options = null)
+    {
+        var candidate = new MultiClusterLeaseCandidate(Api(cluster, identity), (options ?? ((c, i) => Options(c, i)))(cluster, identity));
+        var elector = new MultiClusterLeaderElector(candidate);
+        elector.StartedLeading += (_, e) => Log.Started(identity, e.FencingToken, Now);
+        elector.StoppedLeading += (_, _) => Log.Stopped(identity, Now);
+        var running = new RunningCandidate(identity, cluster, candidate, elector);
+        _disposables.Add(running);
+        return running;
+    }
+
+    /// <summary>Starts a candidate driven by the model of the official LeaderElector over <see cref="MultiClusterLeaseLock"/>.</summary>
+    public RunningOfficialCandidate StartOfficial(string cluster, string identity, int seed = 0)
+    {
+        var options = Options(cluster, identity);
+        var @lock = new MultiClusterLeaseLock(Api(cluster, identity), options);
+        var elector = new LeaderElection.OfficialLeaderElectorModel(@lock, options.LeaseDuration, options.RenewDeadline, options.RetryPeriod, seed: seed);
+        elector.OnStartedLeading += () => Log.Started(identity, @lock.FencingToken, Now);
+        elector.OnStoppedLeading += () => Log.Stopped(identity, Now);
+        var running = new RunningOfficialCandidate(identity, @lock, elector);
+        _disposables.Add(running);
+        return running;
+    }
+
+    public JsonObject? Lease(string cluster)
+        => Sandbox.Cluster(cluster).GetObject("multicluster.core.cnrm.cloud.google.com", "v1alpha1", "multiclusterleases", Namespace, LeaseName);
+
+    public (string Holder, long Token, long ObservedGeneration) Status(string cluster)
+    {
+        var status = Lease(cluster)?["status"] as JsonObject;
+        return (status?["globalHolderIdentity"]?.GetValue<string>() ?? "", status?["fencingToken"]?.GetValue<long>() ?? 0, status?["observedGeneration"]?.GetValue<long>() ?? 0);
+    }
+
+    public JsonObject? LockObject(string lockName = "tests/election")
+        => Sandbox.Gcs.TryGetObject(Sandbox.Bucket, $"leases/{lockName}", out var body, out _) ? JsonNode.Parse(body)!.AsObject() : null;
+
+    /// <summary>Polls a condition until it holds or the timeout passes; returns whether it held.</summary>
+    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return condition();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var disposable in Enumerable.Reverse(_disposables))
+        {
+            await disposable.DisposeAsync();
+        }
+
+        foreach (var cluster in _controllers.Keys.ToList())
+        {
+            await StopControllerAsync(cluster);
+        }
+
+        await Sandbox.DisposeAsync();
+    }
+
+    private sealed class AsyncDisposableAction(Func<ValueTask> action) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => action();
+    }
+}
+
+internal sealed class RunningCandidate : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    public RunningCandidate(string identity, string cluster, MultiClusterLeaseCandidate candidate, MultiClusterLeaderElector elector)
+    {
+        Identity = identity;
+        Cluster = cluster;
+        Candidate = candidate;
+        Elector = elector;
+        Run = Task.Run(() => elector.RunAsync(_stop.Token));
+    }
+
+    public string Identity { get; }
+
+    public string Cluster { get; }
+
+    public MultiClusterLeaseCandidate Candidate { get; }
+
+    public MultiClusterLeaderElector Elector { get; }
+
+    public Task Run { get; }
+
+    /// <summary>Stops gracefully: leadership ends and the lease is released.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Run;
+    }
+
+    /// <summary>Crashes: the process would stop at once, with no release and no further API calls.</summary>
+    public async Task CrashAsync()
+    {
+        Elector.ReleaseOnCancel = false;
+        await _stop.CancelAsync();
+        await Run;
+        await Candidate.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await CrashAsync();
+        }
+
+        await Candidate.DisposeAsync();
+    }
+}
+
+internal sealed class RunningOfficialCandidate : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    public RunningOfficialCandidate(string identity, MultiClusterLeaseLock @lock, LeaderElection.OfficialLeaderElectorModel elector)
+    {
+        Identity = identity;
+        Lock = @lock;
+        Elector = elector;
+        Run = Task.Run(async () =>
+        {
+            try
+            {
+                await elector.RunAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+    }
+
+    public string Identity { get; }
+
+    public MultiClusterLeaseLock Lock { get; }
+
+    public LeaderElection.OfficialLeaderElectorModel Elector { get; }
+
+    public Task Run { get; }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Run;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await Lock.DisposeAsync();
+    }
+}
