@@ -30,7 +30,7 @@ public sealed class MultiClusterLeaseCandidateOptions
     /// <summary>Gets or sets how long a leader keeps leading while its renewals fail (default 10 s; whole seconds).</summary>
     public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Gets or sets the time between attempts (default 2 s; whole seconds).</summary>
+    /// <summary>Gets or sets the time between attempts (default 2 s; whole seconds; at least 2 s, see <see cref="Validate"/>).</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
@@ -69,6 +69,11 @@ public sealed class MultiClusterLeaseCandidateOptions
             {
                 errors.Add($"{name} must be a whole number of seconds, at least 1 (it is written to the CR in seconds); got {value}");
             }
+        }
+
+        if (RetryPeriod < TimeSpan.FromSeconds(2))
+        {
+            errors.Add($"RetryPeriod ({RetryPeriod.TotalSeconds} s) must be at least 2 s: the global lock (a GCS object) takes about one write per second, and each renewal must be confirmed within one retry period");
         }
 
         if (LeaseDuration <= RenewDeadline + (2 * RetryPeriod))

@@ -13,6 +13,12 @@ namespace MultiClusterLease.Election.Protocol;
 /// <param name="RetryPeriod">The candidate's retry period; also the controller's polling period for this lease.</param>
 public sealed record LeaseTiming(TimeSpan LeaseDuration, TimeSpan RenewDeadline, TimeSpan RetryPeriod)
 {
+    /// <summary>
+    /// The shortest retry period: 2 s. A renewal is confirmed by a lock write made after its signal; writes to one GCS
+    /// object are spaced by at least a second, and the confirmation must arrive within the retry period.
+    /// </summary>
+    public const int MinRetryPeriodSeconds = 2;
+
     /// <summary>The defaults: 15 s, 10 s, 2 s.</summary>
     public static LeaseTiming Default { get; } = new(
         TimeSpan.FromSeconds(MultiClusterLeaseSpec.DefaultLeaseDurationSeconds),
@@ -37,6 +43,12 @@ public sealed record LeaseTiming(TimeSpan LeaseDuration, TimeSpan RenewDeadline,
         if (lease < 1 || renew < 1 || retry < 1)
         {
             error = $"leaseDurationSeconds ({lease}), renewDeadlineSeconds ({renew}) and retryPeriodSeconds ({retry}) must all be at least 1";
+            return false;
+        }
+
+        if (retry < MinRetryPeriodSeconds)
+        {
+            error = $"retryPeriodSeconds ({retry}) must be at least {MinRetryPeriodSeconds}: GCS allows about one write per second per lock object, so a renewal may wait up to a second for its write, and it must be confirmed within one retry period";
             return false;
         }
 

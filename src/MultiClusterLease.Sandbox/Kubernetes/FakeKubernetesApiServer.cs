@@ -25,6 +25,11 @@ namespace MultiClusterLease.Sandbox.Kubernetes;
 /// coordination.k8s.io/v1 leases, apiextensions.k8s.io/v1 customresourcedefinitions, and every resource of the installed
 /// CRDs (from <see cref="FakeKubernetesApiServerOptions.CrdFiles"/> at start, or created through the API later).
 /// Every request goes through <see cref="Faults"/> first.
+/// <para>Simplifications: lists ignore <c>limit</c>/<c>continue</c> and the requested resourceVersion (they always return
+/// everything, current); strategic merge patch and server-side apply are treated as JSON merge patch; no conversion
+/// between the versions of a CRD; no defaulting, CEL rules, managedFields, namespace lifecycle or garbage collection;
+/// protobuf request bodies (kubectl's typed commands for built-in kinds, e.g. <c>kubectl create namespace</c>) are
+/// refused with 415 — use <c>kubectl apply -f</c>.</para>
 /// </summary>
 public sealed class FakeKubernetesApiServer : IAsyncDisposable
 {
@@ -391,7 +396,6 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             try
             {
                 await context.Response.StartAsync(timeout.Token);
-                File.AppendAllText("/tmp/watchdbg.log", $"watch from {from} initial={subscription.Initial.Count} rv={subscription.Version}\n");
                 foreach (var initial in subscription.Initial)
                 {
                     await WriteEventAsync(context, initial.Type, Render(type, initial.Object, format), timeout.Token);
@@ -403,21 +407,25 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 }
 
                 await context.Response.Body.FlushAsync(timeout.Token);
-                var nextBookmark = DateTime.UtcNow + _options.BookmarkInterval;
                 Task<bool>? waiting = null;
+                Task? tick = null;
                 while (true)
                 {
                     waiting ??= subscription.Events.WaitToReadAsync(timeout.Token).AsTask();
-                    if (bookmarks && await Task.WhenAny(waiting, Task.Delay(Max(nextBookmark - DateTime.UtcNow, TimeSpan.Zero), timeout.Token)) != waiting)
+                    if (bookmarks)
                     {
-                        timeout.Token.ThrowIfCancellationRequested();
-                        nextBookmark += _options.BookmarkInterval;
-                        if (_store.BookmarkVersion(subscription) is { } version)
+                        tick ??= Task.Delay(_options.BookmarkInterval, timeout.Token);
+                        if (await Task.WhenAny(waiting, tick) == tick)
                         {
-                            await WriteEventAsync(context, "BOOKMARK", Bookmark(type, version, format, initialEventsEnd: false), timeout.Token);
-                        }
+                            timeout.Token.ThrowIfCancellationRequested();
+                            tick = null;
+                            if (_store.BookmarkVersion(subscription) is { } version)
+                            {
+                                await WriteEventAsync(context, "BOOKMARK", Bookmark(type, version, format, initialEventsEnd: false), timeout.Token);
+                            }
 
-                        continue;
+                            continue;
+                        }
                     }
 
                     if (!await waiting)
@@ -428,13 +436,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                     waiting = null;
                     while (subscription.Events.TryRead(out var change))
                     {
-                        File.AppendAllText("/tmp/watchdbg.log", $"event {change.Type}\n");
                         await WriteEventAsync(context, change.Type, Render(type, change.Object, format), timeout.Token);
                     }
                 }
-            }
-            catch (Exception e) when (Log(e))
-            {
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
@@ -442,10 +446,6 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             }
         }
     }
-
-    private static bool Log(Exception e) { File.AppendAllText("/tmp/watchdbg.log", $"EXC {e}\n"); return false; }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static JsonObject Bookmark(ResourceType type, long version, OutputFormat format, bool initialEventsEnd)
     {

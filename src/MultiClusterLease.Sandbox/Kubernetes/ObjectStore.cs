@@ -384,10 +384,8 @@ internal sealed class ObjectStore
             _compactedThrough = _history.Dequeue().Version;
         }
 
-        File.AppendAllText("/tmp/watchdbg.log", $"commit {version} {eventType} watchers={_watchers.Count}\n");
         foreach (var watcher in _watchers.ToList())
         {
-            File.AppendAllText("/tmp/watchdbg.log", $"  translate {watcher.Translate(change)?.Type}\n");
             if (watcher.Translate(change) is not { } watchEvent)
             {
                 continue;

@@ -135,7 +135,7 @@ internal sealed record ResourceType(
                 shortNames,
                 categories,
                 v["subresources"]?["status"] is JsonObject,
-                v["schema"]?["openAPIV3Schema"] as JsonObject,
+                Materialize(v["schema"]?["openAPIV3Schema"]?.DeepClone() as JsonObject),
                 columns,
                 ReferenceEquals(v, preferred),
                 crdName));
@@ -168,6 +168,34 @@ internal sealed record ResourceType(
         }
 
         return errors;
+    }
+
+    /// <summary>Builds every node of a lazily parsed tree now, so that later concurrent reads never mutate it.</summary>
+    private static JsonObject? Materialize(JsonObject? schema)
+    {
+        static void Walk(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (_, child) in obj)
+                    {
+                        Walk(child);
+                    }
+
+                    break;
+                case JsonArray array:
+                    foreach (var child in array)
+                    {
+                        Walk(child);
+                    }
+
+                    break;
+            }
+        }
+
+        Walk(schema);
+        return schema;
     }
 
     private static bool IsDnsSubdomain(string name) =>

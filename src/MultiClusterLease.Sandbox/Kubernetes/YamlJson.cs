@@ -15,7 +15,7 @@ internal static class YamlJson
         var stream = new YamlStream();
         stream.Load(new StringReader(yaml));
         return stream.Documents
-            .Where(d => d.RootNode is not YamlScalarNode { Value: null or "" } || d.RootNode.Tag.IsEmpty is false)
+            .Where(d => d.RootNode is not YamlScalarNode { Value: null or "" })
             .Select(d => Convert(d.RootNode))
             .ToList();
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MultiClusterLease.Backend.Gcs;
 using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Client.LeaderElection;
@@ -36,8 +37,8 @@ internal sealed class ElectionHarness : IAsyncDisposable
 
     public TimeSpan Now => _reference.Elapsed;
 
-    /// <summary>Short timings that keep tests quick and satisfy leaseDuration &gt; renewDeadline + 2 × retryPeriod.</summary>
-    public static MultiClusterLeaseCandidateOptions Options(string cluster, string identity, int lease = 5, int renew = 2, int retry = 1) => new()
+    /// <summary>Short timings that keep tests quick and satisfy leaseDuration &gt; renewDeadline + 2 × retryPeriod (8 &gt; 3 + 2 × 2).</summary>
+    public static MultiClusterLeaseCandidateOptions Options(string cluster, string identity, int lease = 8, int renew = 3, int retry = 2) => new()
     {
         Namespace = Namespace,
         Name = LeaseName,
@@ -67,7 +68,7 @@ internal sealed class ElectionHarness : IAsyncDisposable
     public async Task StartControllerAsync(string cluster)
     {
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(TestLogging.Configure);
         services.AddKubernetesApi(o =>
         {
             o.KubeconfigPath = Sandbox.KubeconfigPath;
@@ -116,8 +117,8 @@ internal sealed class ElectionHarness : IAsyncDisposable
     /// <summary>Starts a candidate on our own elector; cancel the returned source to stop it (with release), or call Crash.</summary>
     public RunningCandidate StartElector(string cluster, string identity, Func<string, string, MultiClusterLeaseCandidateOptions>? options = null)
     {
-        var candidate = new MultiClusterLeaseCandidate(Api(cluster, identity), (options ?? ((c, i) => Options(c, i)))(cluster, identity));
-        var elector = new MultiClusterLeaderElector(candidate);
+        var candidate = new MultiClusterLeaseCandidate(Api(cluster, identity), (options ?? ((c, i) => Options(c, i)))(cluster, identity), null, TestLogging.Factory.CreateLogger<MultiClusterLeaseCandidate>());
+        var elector = new MultiClusterLeaderElector(candidate, null, TestLogging.Factory.CreateLogger<MultiClusterLeaderElector>());
         elector.StartedLeading += (_, e) => Log.Started(identity, e.FencingToken, Now);
         elector.StoppedLeading += (_, _) => Log.Stopped(identity, Now);
         var running = new RunningCandidate(identity, cluster, candidate, elector);
@@ -129,7 +130,7 @@ internal sealed class ElectionHarness : IAsyncDisposable
     public RunningOfficialCandidate StartOfficial(string cluster, string identity, int seed = 0)
     {
         var options = Options(cluster, identity);
-        var @lock = new MultiClusterLeaseLock(Api(cluster, identity), options);
+        var @lock = new MultiClusterLeaseLock(Api(cluster, identity), options, null, TestLogging.Factory);
         var elector = new LeaderElection.OfficialLeaderElectorModel(@lock, options.LeaseDuration, options.RenewDeadline, options.RetryPeriod, seed: seed);
         elector.OnStartedLeading += () => Log.Started(identity, @lock.FencingToken, Now);
         elector.OnStoppedLeading += () => Log.Stopped(identity, Now);

@@ -12,6 +12,7 @@ public sealed class LeaseTimingTests
     [InlineData(14, 10, 2, false)]
     [InlineData(60, 40, 5, true)]
     [InlineData(0, 10, 2, false)]
+    [InlineData(5, 2, 1, false)]
     public void EnforcesTheSafetyInequality(int? lease, int? renew, int? retry, bool valid)
     {
         var spec = new MultiClusterLeaseSpec { LeaseDurationSeconds = lease, RenewDeadlineSeconds = renew, RetryPeriodSeconds = retry };

@@ -1,0 +1,210 @@
+using System.Text;
+using MultiClusterLease.Kubernetes.Client;
+using MultiClusterLease.Sandbox.Faults;
+using MultiClusterLease.Tests.Infrastructure;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+
+namespace MultiClusterLease.Tests.Integration;
+
+/// <summary>The whole election through real HTTP on the sandbox: controllers, candidates, fake API servers, fake GCS.</summary>
+[Collection(IntegrationCollection.Name)]
+public sealed class ElectionTests
+{
+    // leaseDuration 8 s + retryPeriod 2 s + 2 s: the liveness bound the project promises.
+    private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(12);
+
+    [Fact]
+    public async Task TwoClusters_OneLeader_BothClustersReportIt()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2);
+        harness.StartElector("cluster-a", "a");
+        harness.StartElector("cluster-b", "b");
+
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader is not null, TimeSpan.FromSeconds(15)), "nobody was elected");
+        var leader = harness.Log.CurrentLeader!;
+        Assert.True(await ElectionHarness.EventuallyAsync(
+            () => harness.Status("cluster-a").Holder == leader && harness.Status("cluster-b").Holder == leader && harness.Status("cluster-a").Token == harness.Status("cluster-b").Token,
+            TimeSpan.FromSeconds(10)), "the clusters do not agree on the leader");
+
+        var lockObject = harness.LockObject()!;
+        Assert.Equal(leader, lockObject["holderIdentity"]!.GetValue<string>());
+        Assert.Equal(1, lockObject["epoch"]!.GetValue<long>());
+        Assert.Equal($"gs://{harness.Sandbox.Bucket}/leases/tests/election", harness.Lease("cluster-a")!["status"]!["lockObject"]!.GetValue<string>());
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(harness.Log.Terms);
+        harness.Log.AssertSafe();
+    }
+
+    [Fact]
+    public async Task ThreeClusters_SeveralCandidatesEach_NeverTwoLeaders()
+    {
+        await using var harness = await ElectionHarness.StartAsync(3);
+        foreach (var cluster in new[] { "cluster-a", "cluster-b", "cluster-c" })
+        {
+            harness.StartElector(cluster, $"{cluster}-1");
+            harness.StartElector(cluster, $"{cluster}-2");
+        }
+
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader is not null, TimeSpan.FromSeconds(15)));
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        harness.Log.AssertSafe();
+        Assert.Single(harness.Log.Terms);
+    }
+
+    [Fact]
+    public async Task LeaderCrash_AnotherClusterTakesOverAfterExpiry_WithAGreaterFencingToken()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2);
+        var a = harness.StartElector("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
+        var b = harness.StartElector("cluster-b", "b");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var crashedAt = harness.Now;
+        await a.CrashAsync();
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", FailoverBound + TimeSpan.FromSeconds(5)), "no failover");
+        var failover = harness.Log.Terms.Last().Start - crashedAt;
+        Assert.True(failover <= FailoverBound, $"failover took {failover}");
+
+        // Never before the crashed leader's lease could have run out.
+        Assert.True(failover >= TimeSpan.FromSeconds(2), $"failover after {failover}: the lock was taken while the crashed leader could still lead");
+        harness.Log.AssertSafe();
+        Assert.Equal(2, harness.Log.Terms.Last().FencingToken);
+    }
+
+    [Fact]
+    public async Task GracefulStop_ReleasesAndHandsOverQuickly()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2);
+        var a = harness.StartElector("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
+        harness.StartElector("cluster-b", "b");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var stoppedAt = harness.Now;
+        await a.StopAsync();
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(10)), "no handover");
+        var handover = harness.Log.Terms.Last().Start - stoppedAt;
+
+        // Faster than waiting for expiry (8 s): the lease was released.
+        Assert.True(handover < TimeSpan.FromSeconds(6), $"handover took {handover}");
+        harness.Log.AssertSafe();
+    }
+
+    [Fact]
+    public async Task DeletingTheLeadersCR_ReleasesTheLockAndRemovesTheFinalizer()
+    {
+        await using var harness = await ElectionHarness.StartAsync(1);
+        var a = harness.StartElector("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
+        Assert.Contains("release-lock", harness.Lease("cluster-a")!["metadata"]!["finalizers"]!.ToJsonString());
+        await a.CrashAsync();
+
+        var api = harness.Api("cluster-a", "admin");
+        await api.DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null, TimeSpan.FromSeconds(10)), "the CR was not deleted (finalizer kept)");
+        var lockObject = harness.LockObject()!;
+        Assert.Equal("", lockObject["holderIdentity"]!.GetValue<string>());
+        Assert.Equal(1, lockObject["epoch"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task OfficialLeaderElectorModel_DrivesTheLock_OneLeaderAndFailoverAfterStop()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2);
+        var a = harness.StartOfficial("cluster-a", "a", seed: 1);
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)), "the official elector never acquired");
+        harness.StartOfficial("cluster-b", "b", seed: 2);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal("a", harness.Log.CurrentLeader);
+        Assert.True(a.Lock.FencingToken > 0);
+
+        // The official elector never releases: b takes over only once a's lease expires.
+        var stoppedAt = harness.Now;
+        await a.StopAsync();
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", FailoverBound + TimeSpan.FromSeconds(5)), "no failover");
+        Assert.True(harness.Log.Terms.Last().Start - stoppedAt <= FailoverBound);
+        harness.Log.AssertSafe();
+    }
+
+    [Fact]
+    public async Task GcsFaults_429And503AndALostWriteResponse_StillOneLeaderWithUniqueTokens()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2, generations: MultiClusterLease.Sandbox.Gcs.GcsGenerationMode.Random);
+        harness.Sandbox.Gcs.Faults.Add(new FaultRule { Method = "POST", Action = FaultAction.Error, StatusCode = 503, RemainingCount = 2 });
+        harness.Sandbox.Gcs.Faults.Add(new FaultRule { Method = "GET", Action = FaultAction.Error, StatusCode = 429, RemainingCount = 3 });
+        harness.Sandbox.Gcs.Faults.Add(new FaultRule { Method = "POST", Action = FaultAction.DropResponse, RemainingCount = 1 });
+        harness.StartElector("cluster-a", "a");
+        harness.StartElector("cluster-b", "b");
+
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader is not null, TimeSpan.FromSeconds(20)), "nobody was elected");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        harness.Log.AssertSafe();
+        Assert.True(harness.Sandbox.Gcs.ResponseCount(503) >= 1 || harness.Sandbox.Gcs.ResponseCount(429) >= 1, "no fault was injected");
+    }
+
+    [Fact]
+    public async Task GcsPartition_ReportsBackendUnhealthy_ThenRecovers()
+    {
+        await using var harness = await ElectionHarness.StartAsync(1);
+        var rule = harness.Sandbox.Gcs.Faults.Add(new FaultRule { Caller = "controller", Action = FaultAction.Error, StatusCode = 503 });
+        harness.StartElector("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => Condition(harness, "BackendHealthy") == ("False", "BackendError"), TimeSpan.FromSeconds(20)), "no BackendHealthy=False condition");
+        Assert.Null(harness.Log.CurrentLeader);
+
+        harness.Sandbox.Gcs.Faults.Remove(rule);
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(20)), "no leader after healing");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => Condition(harness, "BackendHealthy").Status == "True", TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task ApiConflictsOnTheCandidatesWrites_AreRetriedWithoutThrowing()
+    {
+        await using var harness = await ElectionHarness.StartAsync(1);
+        harness.Sandbox.Cluster("cluster-a").Faults.Add(new FaultRule { Caller = "candidate", Method = "PATCH", Action = FaultAction.Error, StatusCode = 409, RemainingCount = 3 });
+        var a = harness.StartElector("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(20)));
+        Assert.False(a.Run.IsFaulted);
+    }
+
+    [Fact]
+    public async Task CorruptLockObject_IsReportedAndNeverOverwritten()
+    {
+        await using var harness = await ElectionHarness.StartAsync(1);
+        var garbage = Encoding.UTF8.GetBytes("{not json");
+        harness.Sandbox.Gcs.PutRaw(harness.Sandbox.Bucket, "leases/tests/election", garbage);
+        harness.StartElector("cluster-a", "a");
+
+        Assert.True(await ElectionHarness.EventuallyAsync(() => Condition(harness, "BackendHealthy") == ("False", "LockObjectCorrupt"), TimeSpan.FromSeconds(15)), "corruption not reported");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(harness.Sandbox.Gcs.TryGetObject(harness.Sandbox.Bucket, "leases/tests/election", out var body, out _));
+        Assert.Equal(garbage, body);
+        Assert.Null(harness.Log.CurrentLeader);
+    }
+
+    [Fact]
+    public async Task UnsafeTimings_BecomeAConditionAndAnEvent()
+    {
+        await using var harness = await ElectionHarness.StartAsync(1);
+        var api = harness.Api("cluster-a", "admin");
+        await api.CreateAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, new Lease
+        {
+            Metadata = new() { Name = ElectionHarness.LeaseName, Namespace = ElectionHarness.Namespace },
+            Spec = new() { HolderIdentity = "a", RenewTime = DateTimeOffset.UtcNow, LeaseDurationSeconds = 12, RenewDeadlineSeconds = 10, RetryPeriodSeconds = 2 },
+        });
+
+        Assert.True(await ElectionHarness.EventuallyAsync(() => Condition(harness, "SpecValid") == ("False", "InvalidSpec"), TimeSpan.FromSeconds(10)));
+        Assert.True(await ElectionHarness.EventuallyAsync(
+            () => harness.Sandbox.Cluster("cluster-a").ListObjects("", "v1", "events", ElectionHarness.Namespace).Any(e => e["reason"]?.GetValue<string>() == "InvalidSpec"),
+            TimeSpan.FromSeconds(10)), "no InvalidSpec event");
+        Assert.Null(harness.LockObject());
+    }
+
+    private static (string Status, string Reason) Condition(ElectionHarness harness, string type)
+    {
+        var conditions = harness.Lease("cluster-a")?["status"]?["conditions"]?.AsArray();
+        var condition = conditions?.FirstOrDefault(c => c!["type"]!.GetValue<string>() == type);
+        return condition is null ? ("", "") : (condition["status"]!.GetValue<string>(), condition["reason"]!.GetValue<string>());
+    }
+}
