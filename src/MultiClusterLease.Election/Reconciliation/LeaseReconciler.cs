@@ -307,9 +307,9 @@ public sealed partial class LeaseReconciler
             var holder = _lock.Snapshot?.Record?.HolderIdentity ?? "";
             if (holder.Length == 0 || !_candidates.IsLocal(holder))
             {
-                if (!gone)
+                if (!gone && !await RemoveFinalizerAsync(lease, cancellationToken))
                 {
-                    await PatchFinalizersAsync(lease, add: false, cancellationToken);
+                    return TimeSpan.FromMilliseconds(200);
                 }
 
                 return Stop;
@@ -559,7 +559,26 @@ public sealed partial class LeaseReconciler
         return key;
     }
 
-    private async Task PatchFinalizersAsync(Lease lease, bool add, CancellationToken cancellationToken)
+    /// <summary>Removes our finalizer from the freshest version of the object; false when another writer raced us.</summary>
+    private async Task<bool> RemoveFinalizerAsync(Lease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var fresh = await _api.GetAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, cancellationToken);
+            if (fresh.Metadata.Finalizers?.Contains(MultiClusterLeaseApi.Finalizer) != true)
+            {
+                return true;
+            }
+
+            return await PatchFinalizersAsync(fresh, add: false, cancellationToken);
+        }
+        catch (KubernetesApiException ex) when (ex.IsNotFound)
+        {
+            return true;
+        }
+    }
+
+    private async Task<bool> PatchFinalizersAsync(Lease lease, bool add, CancellationToken cancellationToken)
     {
         var finalizers = new List<string>(lease.Metadata.Finalizers ?? []);
         if (add)
@@ -582,13 +601,16 @@ public sealed partial class LeaseReconciler
         try
         {
             await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, PatchType.Merge, patch.ToJsonString(), null, cancellationToken);
+            return true;
         }
         catch (KubernetesApiException ex) when (ex.IsConflict)
         {
             // A newer version is on its way through the watch; the next reconcile retries.
+            return false;
         }
         catch (KubernetesApiException ex) when (ex.IsNotFound && !add)
         {
+            return true;
         }
     }
 }
