@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,12 @@ namespace MultiClusterLease.Election.Reconciliation;
 /// object. Stopping the controller releases nothing: its candidates may still be leading, and their locks expire
 /// on their own if nobody renews them (DESIGN §3.5).
 /// </summary>
+/// <remarks>
+/// Each <see cref="RunAsync"/> is a session: a new watch and new reconcilers, which count their first observations as
+/// changes, exactly as a controller that has just started. When it returns, every reconciler has stopped. It can run
+/// as a hosted service (started with the host), or be run by a caller only while this replica is the active one, e.g.
+/// while it holds a leader-election lease; sessions never overlap.
+/// </remarks>
 public sealed partial class ElectionController : BackgroundService
 {
     private readonly IKubernetesApi _api;
@@ -23,9 +30,12 @@ public sealed partial class ElectionController : BackgroundService
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly MonotonicClock _clock;
+    private readonly ElectionMetrics? _metrics;
     private readonly Dictionary<string, (LeaseReconciler Reconciler, Task Loop)> _leases = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private ResourceWatcher<Lease>? _watcher;
+    private long _earlierWatchRestarts;
+    private int _running;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="api">The Kubernetes API of this cluster.</param>
@@ -34,7 +44,15 @@ public sealed partial class ElectionController : BackgroundService
     /// <param name="options">The options.</param>
     /// <param name="timeProvider">The time provider.</param>
     /// <param name="loggerFactory">The logger factory.</param>
-    public ElectionController(IKubernetesApi api, ILockBackend backend, ILeaseEventSink events, IOptions<ElectionOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    /// <param name="meterFactory">Creates the <see cref="ElectionMetrics.MeterName"/> meter; <see langword="null"/> = no metrics.</param>
+    public ElectionController(
+        IKubernetesApi api,
+        ILockBackend backend,
+        ILeaseEventSink events,
+        IOptions<ElectionOptions> options,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory,
+        IMeterFactory? meterFactory = null)
     {
         _api = api;
         _backend = backend;
@@ -44,13 +62,17 @@ public sealed partial class ElectionController : BackgroundService
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ElectionController>();
         _clock = new MonotonicClock(timeProvider);
+        _metrics = meterFactory is null ? null : new ElectionMetrics(meterFactory, MetricsStates, () => WatchRestarts);
     }
 
-    /// <summary>Gets whether the watch on <c>MultiClusterLease</c> objects is connected (for readiness).</summary>
-    public bool WatchConnected => _watcher?.IsConnected == true;
+    /// <summary>Gets whether a session (<see cref="RunAsync"/>) is running: only then does this controller reconcile.</summary>
+    public bool IsRunning => Volatile.Read(ref _running) == 1;
 
-    /// <summary>Gets how many times the watch restarted.</summary>
-    public long WatchRestarts => _watcher?.Restarts ?? 0;
+    /// <summary>Gets whether the watch on <c>MultiClusterLease</c> objects is connected (for readiness); <see langword="false"/> between sessions.</summary>
+    public bool WatchConnected => IsRunning && _watcher?.IsConnected == true;
+
+    /// <summary>Gets how many times the watch restarted, over every session.</summary>
+    public long WatchRestarts => Interlocked.Read(ref _earlierWatchRestarts) + (_watcher?.Restarts ?? 0);
 
     /// <summary>Gets whether every lease's last backend request succeeded (for readiness).</summary>
     public bool BackendHealthy
@@ -74,8 +96,45 @@ public sealed partial class ElectionController : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Runs one session until <paramref name="cancellationToken"/> fires: lists and watches <c>MultiClusterLease</c>
+    /// objects and reconciles each. Returns once every reconciler has stopped; stopping releases nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the session.</param>
+    /// <returns>A task that completes when the session is over.</returns>
+    /// <exception cref="InvalidOperationException">A session is already running.</exception>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The election controller is already running.");
+        }
+
+        try
+        {
+            await RunSessionAsync(cancellationToken);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _leases.Clear();
+            }
+
+            if (_watcher is { } watcher)
+            {
+                Interlocked.Add(ref _earlierWatchRestarts, watcher.Restarts);
+                _watcher = null;
+            }
+
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
     /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => RunAsync(stoppingToken);
+
+    private async Task RunSessionAsync(CancellationToken stoppingToken)
     {
         _watcher = new ResourceWatcher<Lease>(
             _api,
@@ -109,7 +168,7 @@ public sealed partial class ElectionController : BackgroundService
 
                     if (!_leases.TryGetValue(key, out var entry) || entry.Loop.IsCompleted)
                     {
-                        var reconciler = new LeaseReconciler(key, _backend, _api, _events, _options, _clock, _timeProvider, _loggerFactory.CreateLogger<LeaseReconciler>());
+                        var reconciler = new LeaseReconciler(key, _backend, _api, _events, _options, _clock, _timeProvider, _loggerFactory.CreateLogger<LeaseReconciler>(), _metrics);
                         reconciler.OnChanged(lease);
                         entry = (reconciler, Task.Run(() => reconciler.RunAsync(stoppingToken), CancellationToken.None));
                         _leases[key] = entry;
@@ -134,6 +193,23 @@ public sealed partial class ElectionController : BackgroundService
 
         await Task.WhenAll(loops);
         Log.Stopped(_logger);
+    }
+
+    private IReadOnlyList<LeaseMetricsState> MetricsStates()
+    {
+        lock (_gate)
+        {
+            return _leases
+                .Where(l => !l.Value.Loop.IsCompleted)
+                .Select(l => new LeaseMetricsState(
+                    l.Key,
+                    l.Value.Reconciler.LockName,
+                    l.Value.Reconciler.ReportedHolder,
+                    l.Value.Reconciler.ReportedHolderIsLocal,
+                    l.Value.Reconciler.ReportedFencingToken,
+                    l.Value.Reconciler.ReportedLeaseTransitions))
+                .ToList();
+        }
     }
 
     private static partial class Log

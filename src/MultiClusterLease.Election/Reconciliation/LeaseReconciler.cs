@@ -30,6 +30,7 @@ public sealed partial class LeaseReconciler
     private readonly MonotonicClock _clock;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ElectionMetrics? _metrics;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CandidateTracker _candidates = new();
 
@@ -56,8 +57,10 @@ public sealed partial class LeaseReconciler
     /// <param name="clock">This process's monotonic clock.</param>
     /// <param name="timeProvider">The time provider (delays).</param>
     /// <param name="logger">The logger.</param>
-    public LeaseReconciler(string key, ILockBackend backend, IKubernetesApi api, ILeaseEventSink events, ElectionOptions options, MonotonicClock clock, TimeProvider timeProvider, ILogger logger)
+    /// <param name="metrics">Records reconcile durations and errors; <see langword="null"/> = none.</param>
+    public LeaseReconciler(string key, ILockBackend backend, IKubernetesApi api, ILeaseEventSink events, ElectionOptions options, MonotonicClock clock, TimeProvider timeProvider, ILogger logger, ElectionMetrics? metrics = null)
     {
+        _metrics = metrics;
         _key = key;
         _backend = backend;
         _api = api;
@@ -73,6 +76,15 @@ public sealed partial class LeaseReconciler
 
     /// <summary>Gets the fencing token last reported, or 0.</summary>
     public long ReportedFencingToken { get; private set; }
+
+    /// <summary>Gets whether the holder last reported in status is a candidate of this cluster.</summary>
+    public bool ReportedHolderIsLocal { get; private set; }
+
+    /// <summary>Gets the lock's <c>leaseTransitions</c> last reported in status, if any.</summary>
+    public long? ReportedLeaseTransitions { get; private set; }
+
+    /// <summary>Gets the global lock name of the last reconcile ("" before the first).</summary>
+    public string LockName => _lockName ?? "";
 
     /// <summary>Gets whether the backend answered the last request.</summary>
     public bool BackendHealthy => _lastBackendError is null;
@@ -109,9 +121,12 @@ public sealed partial class LeaseReconciler
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan next;
+            var started = _timeProvider.GetTimestamp();
+            string? error = null;
             try
             {
                 next = await ReconcileOnceAsync(cancellationToken);
+                error = BackendHealthy ? null : "backend";
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -128,7 +143,10 @@ public sealed partial class LeaseReconciler
             {
                 Log.ReconcileFailed(_logger, _key, ex);
                 next = TimeSpan.FromSeconds(2);
+                error = ex is KubernetesApiException or HttpRequestException ? "kubernetes_api" : "exception";
             }
+
+            _metrics?.RecordReconcile(_key, _timeProvider.GetElapsedTime(started), error);
 
             if (next == Stop)
             {
@@ -485,6 +503,8 @@ public sealed partial class LeaseReconciler
         }
 
         ReportedFencingToken = status.FencingToken ?? 0;
+        ReportedLeaseTransitions = status.GlobalLeaseTransitions;
+        ReportedHolderIsLocal = _candidates.IsLocal(holder);
     }
 
     private MultiClusterLeaseStatus BuildStatus(Lease lease, string? specError)

@@ -27,6 +27,7 @@ public sealed partial class KubernetesApiClient : IKubernetesApi, IDisposable
     private readonly string? fieldManager;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
+    private readonly KubernetesApiMetrics? metrics;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="configuration">The server, TLS settings and credentials.</param>
@@ -37,13 +38,16 @@ public sealed partial class KubernetesApiClient : IKubernetesApi, IDisposable
     /// A handler to send requests with instead of TLS sockets (an in-process server, a test double); the TLS settings of
     /// <paramref name="configuration"/> then do not apply, authentication still does. It is not disposed with this client.
     /// </param>
+    /// <param name="meterFactory">Creates the <see cref="KubernetesApiMetrics.MeterName"/> meter; <see langword="null"/> = no metrics.</param>
     public KubernetesApiClient(
         KubernetesClientConfiguration configuration,
         KubernetesClientOptions? options = null,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
-        HttpMessageHandler? transport = null)
+        HttpMessageHandler? transport = null,
+        System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
+        metrics = meterFactory is null ? null : new KubernetesApiMetrics(meterFactory);
         ArgumentNullException.ThrowIfNull(configuration);
         options ??= new KubernetesClientOptions();
         Configuration = configuration;
@@ -267,13 +271,21 @@ public sealed partial class KubernetesApiClient : IKubernetesApi, IDisposable
             var body = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
             var status = DecodeStatus(body, (int)response.StatusCode);
             LogRequestFailed(logger, method.Method, path, (int)response.StatusCode, status.Reason);
+            metrics?.RecordError(method.Method, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
             throw new KubernetesApiException(response.StatusCode, status, $"{method.Method} {path}");
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             response?.Dispose();
+            metrics?.RecordError(method.Method, "timeout");
             throw new HttpRequestException(
                 $"{method.Method} {path}: no answer within {requestTimeout.TotalSeconds:0.###} s", new TimeoutException(ex.Message, ex));
+        }
+        catch (HttpRequestException)
+        {
+            response?.Dispose();
+            metrics?.RecordError(method.Method, "transport_error");
+            throw;
         }
         catch
         {

@@ -16,7 +16,8 @@ public static class KubernetesServiceCollectionExtensions
     /// Registers, as singletons created on first use: <see cref="KubernetesClientConfiguration"/> (from
     /// <see cref="KubernetesClientOptions.KubeconfigPath"/> and <see cref="KubernetesClientOptions.Context"/> via
     /// <see cref="KubernetesClientConfiguration.Load(string?, string?)"/>, unless one is already registered),
-    /// <see cref="IKubernetesApi"/> (a <see cref="KubernetesApiClient"/>), <see cref="EventRecorderOptions"/> (component
+    /// <see cref="IKubernetesApi"/> (a <see cref="KubernetesApiClient"/>, with <see cref="KubernetesApiMetrics"/> when an
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> is registered), <see cref="EventRecorderOptions"/> (component
     /// from <see cref="KubernetesClientOptions.EventSourceComponent"/>) and <see cref="EventRecorder"/>; and
     /// <see cref="TimeProvider.System"/> if no <see cref="TimeProvider"/> is registered. Existing registrations win.
     /// </summary>
@@ -43,7 +44,9 @@ public static class KubernetesServiceCollectionExtensions
             sp.GetRequiredService<KubernetesClientConfiguration>(),
             sp.GetRequiredService<IOptions<KubernetesClientOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            transport: null,
+            meterFactory: sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(sp => new EventRecorderOptions
         {
             Component = sp.GetRequiredService<IOptions<KubernetesClientOptions>>().Value.EventSourceComponent,

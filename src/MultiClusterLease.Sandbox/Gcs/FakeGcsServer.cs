@@ -100,6 +100,16 @@ public sealed class FakeGcsServer : IAsyncDisposable
     /// <param name="body">The data.</param>
     public void PutRaw(string bucket, string name, byte[] body) => _store.PutRaw(bucket, name, body);
 
+    /// <summary>
+    /// Raised for every committed write (insert), in commit order, synchronously under the store's lock: handlers must be
+    /// quick. Lets a test keep the history of a lock object, e.g. to check that no write stole an unexpired lock.
+    /// </summary>
+    public event Action<GcsObjectWrite>? ObjectWritten
+    {
+        add => _store.Written += value;
+        remove => _store.Written -= value;
+    }
+
     /// <summary>Counts requests received (faulted ones included) from <see cref="Faults"/>' counters.</summary>
     /// <param name="kind"><c>read</c>, <c>write</c>, <c>delete</c> or <c>list</c>.</param>
     /// <param name="bucket">Only this bucket; <see langword="null"/> = any.</param>

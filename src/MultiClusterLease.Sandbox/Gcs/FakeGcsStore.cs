@@ -44,6 +44,9 @@ internal sealed class FakeGcsStore
     private readonly Random _random;
     private long _lastGeneration;
 
+    /// <summary>Raised under the store's lock for every committed insert, in commit order. Handlers must be quick.</summary>
+    public event Action<GcsObjectWrite>? Written;
+
     public FakeGcsStore(FakeGcsServerOptions options)
     {
         _options = options;
@@ -89,6 +92,7 @@ internal sealed class FakeGcsStore
             var stored = new StoredObject(bucket, name, data, NextGeneration(now), 1, contentType, cacheControl, now);
             _objects[(bucket, name)] = stored;
             _lastMutation[(bucket, name)] = now;
+            Written?.Invoke(new GcsObjectWrite(bucket, name, data, stored.Generation));
             return new(StoreStatus.Ok, stored);
         }
     }
@@ -216,3 +220,10 @@ internal sealed class FakeGcsStore
         return _lastGeneration;
     }
 }
+
+/// <summary>A committed object write, as the fake GCS saw it.</summary>
+/// <param name="Bucket">The bucket.</param>
+/// <param name="Name">The object name.</param>
+/// <param name="Body">The object's data.</param>
+/// <param name="Generation">The new generation.</param>
+public sealed record GcsObjectWrite(string Bucket, string Name, byte[] Body, long Generation);

@@ -65,10 +65,15 @@ internal sealed class ElectionHarness : IAsyncDisposable
         return harness;
     }
 
-    public async Task StartControllerAsync(string cluster)
+    public async Task StartControllerAsync(string cluster, TimeProvider? timeProvider = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(TestLogging.Configure);
+        if (timeProvider is not null)
+        {
+            services.AddSingleton(timeProvider);
+        }
+
         services.AddKubernetesApi(o =>
         {
             o.KubeconfigPath = Sandbox.KubeconfigPath;
@@ -115,10 +120,10 @@ internal sealed class ElectionHarness : IAsyncDisposable
     }
 
     /// <summary>Starts a candidate on our own elector; cancel the returned source to stop it (with release), or call Crash.</summary>
-    public RunningCandidate StartElector(string cluster, string identity, Func<string, string, MultiClusterLeaseCandidateOptions>? options = null)
+    public RunningCandidate StartElector(string cluster, string identity, Func<string, string, MultiClusterLeaseCandidateOptions>? options = null, TimeProvider? timeProvider = null)
     {
-        var candidate = new MultiClusterLeaseCandidate(Api(cluster, identity), (options ?? ((c, i) => Options(c, i)))(cluster, identity), null, TestLogging.Factory.CreateLogger<MultiClusterLeaseCandidate>());
-        var elector = new MultiClusterLeaderElector(candidate, null, TestLogging.Factory.CreateLogger<MultiClusterLeaderElector>());
+        var candidate = new MultiClusterLeaseCandidate(Api(cluster, identity), (options ?? ((c, i) => Options(c, i)))(cluster, identity), timeProvider, TestLogging.Factory.CreateLogger<MultiClusterLeaseCandidate>());
+        var elector = new MultiClusterLeaderElector(candidate, timeProvider, TestLogging.Factory.CreateLogger<MultiClusterLeaderElector>());
         elector.StartedLeading += (_, e) => Log.Started(identity, e.FencingToken, Now);
         elector.StoppedLeading += (_, _) => Log.Stopped(identity, Now);
         var running = new RunningCandidate(identity, cluster, candidate, elector);
@@ -127,11 +132,11 @@ internal sealed class ElectionHarness : IAsyncDisposable
     }
 
     /// <summary>Starts a candidate driven by the model of the official LeaderElector over <see cref="MultiClusterLeaseLock"/>.</summary>
-    public RunningOfficialCandidate StartOfficial(string cluster, string identity, int seed = 0)
+    public RunningOfficialCandidate StartOfficial(string cluster, string identity, int seed = 0, MultiClusterLeaseCandidateOptions? candidateOptions = null, TimeProvider? timeProvider = null)
     {
-        var options = Options(cluster, identity);
-        var @lock = new MultiClusterLeaseLock(Api(cluster, identity), options, null, TestLogging.Factory);
-        var elector = new LeaderElection.OfficialLeaderElectorModel(@lock, options.LeaseDuration, options.RenewDeadline, options.RetryPeriod, seed: seed);
+        var options = candidateOptions ?? Options(cluster, identity);
+        var @lock = new MultiClusterLeaseLock(Api(cluster, identity), options, timeProvider, TestLogging.Factory);
+        var elector = new LeaderElection.OfficialLeaderElectorModel(@lock, options.LeaseDuration, options.RenewDeadline, options.RetryPeriod, timeProvider, seed: seed);
         elector.OnStartedLeading += () => Log.Started(identity, @lock.FencingToken, Now);
         elector.OnStoppedLeading += () => Log.Stopped(identity, Now);
         var running = new RunningOfficialCandidate(identity, @lock, elector);
@@ -147,6 +152,8 @@ internal sealed class ElectionHarness : IAsyncDisposable
         var status = Lease(cluster)?["status"] as JsonObject;
         return (status?["globalHolderIdentity"]?.GetValue<string>() ?? "", status?["fencingToken"]?.GetValue<long>() ?? 0, status?["observedGeneration"]?.GetValue<long>() ?? 0);
     }
+
+    public bool ControllerRunning(string cluster) => _controllers.ContainsKey(cluster);
 
     public JsonObject? LockObject(string lockName = "tests/election")
         => Sandbox.Gcs.TryGetObject(Sandbox.Bucket, $"leases/{lockName}", out var body, out _) ? JsonNode.Parse(body)!.AsObject() : null;
@@ -248,14 +255,18 @@ internal sealed class RunningOfficialCandidate : IAsyncDisposable
         Identity = identity;
         Lock = @lock;
         Elector = elector;
+        // As users run it (and as RunAndTryToHoldLeadershipForeverAsync does): contend again after losing.
         Run = Task.Run(async () =>
         {
-            try
+            while (!_stop.IsCancellationRequested)
             {
-                await elector.RunAsync(_stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
+                try
+                {
+                    await elector.RunAsync(_stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
         });
     }
