@@ -95,6 +95,8 @@ public sealed partial class LeaseReconciler
     {
         lock (_gate)
         {
+            // A CR deleted and created again under the same name is the same election: keep going.
+            _gone = false;
             _latest = lease;
             _candidates.Observe(lease.Spec?.HolderIdentity ?? "", lease.Spec?.RenewTime, lease.Metadata.Generation ?? 0, _clock.Now);
         }
