@@ -23,7 +23,9 @@ COPY src/MultiClusterLease.Election/MultiClusterLease.Election.csproj src/MultiC
 COPY src/MultiClusterLease.Backend.Gcs/MultiClusterLease.Backend.Gcs.csproj src/MultiClusterLease.Backend.Gcs/
 RUN dotnet restore src/MultiClusterLease.Controller/MultiClusterLease.Controller.csproj
 COPY src/ src/
-RUN dotnet publish src/MultiClusterLease.Controller/MultiClusterLease.Controller.csproj --no-restore -c Release -p:UseAppHost=false -o /app
+RUN dotnet publish src/MultiClusterLease.Controller/MultiClusterLease.Controller.csproj --no-restore -o /app \
+        -c Release -p:UseAppHost=false -p:SatelliteResourceLanguages=en -p:PublishDocumentationFile=false \
+        -p:PublishReferencesDocumentationFiles=false -p:IsTransformWebConfigDisabled=true
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble-chiseled
 # The controller binds its own address (--health-probe-bind-address, default :8081); clear the base image's

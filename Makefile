@@ -2,14 +2,14 @@
 DOTNET ?= dotnet
 CONFIGURATION ?= Debug
 SANDBOX_DLL := src/MultiClusterLease.Sandbox/bin/$(CONFIGURATION)/net10.0/MultiClusterLease.Sandbox.dll
-TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Tests
+TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help tools build test demo sandbox clean
+.PHONY: help tools build test demo sandbox clean publish docker-build docker-push pack install uninstall deploy-manifests deploy undeploy
 
 help: ## Show the targets.
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 tools: ## Check (and where possible install) what the build and tests need: the .NET 10 SDK and kubectl.
 	@hack/ensure-tools.sh
@@ -71,7 +71,7 @@ pack: tools ## Pack the client library's NuGet packages (MultiClusterLease.Clien
 install: ## Install the MultiClusterLease CRD into the current kubectl context.
 	$(KUBECTL) apply -k config/crd
 
-uninstall: ## Remove the CRD, and with it every MultiClusterLease (run `make undeploy` last, not first: see docs/operations.md).
+uninstall: ## Remove the CRD and with it every MultiClusterLease; run it before make undeploy, so the controller can clear its finalizers.
 	$(KUBECTL) delete --ignore-not-found -k config/crd
 
 # kustomize refuses absolute paths: the path of directory $(2) (in the repository) as seen from directory $(1).
@@ -144,3 +144,20 @@ undeploy: ## Remove the controller, its RBAC and namespace; keeps the CRD and th
 	@mkdir -p $(UNDEPLOY_DIR)
 	@echo "$$UNDEPLOY_KUSTOMIZATION" > $(UNDEPLOY_DIR)/kustomization.yaml
 	$(KUBECTL) delete --ignore-not-found -k $(UNDEPLOY_DIR)
+
+# Benchmarks (not part of `make test`): scenario timings of the real code on the sandbox; see docs/benchmarks.md.
+BENCH_CONFIGURATION ?= Release
+BENCH_ARGS ?=
+.PHONY: bench
+bench: tools ## Benchmark acquisition, handover, failover, cost and scale on the sandbox (~10 min); writes bench/results.json. BENCH_ARGS=--quick for a smoke run.
+	$(DOTNET) build bench/MultiClusterLease.Benchmarks -c $(BENCH_CONFIGURATION)
+	$(DOTNET) bench/MultiClusterLease.Benchmarks/bin/$(BENCH_CONFIGURATION)/net10.0/MultiClusterLease.Benchmarks.dll $(BENCH_ARGS)
+
+# End-to-end on kind clusters and a real bucket (hack/e2e-kind.sh): create, load the image, deploy, run test/e2e, tear down.
+# `make test` runs the same scenarios on the sandbox.
+.PHONY: test-e2e test-e2e-multi
+test-e2e: ## End-to-end on one kind cluster (two namespaces stand for two clusters) and a real bucket: needs docker, kind, kubectl, E2E_GCS_BUCKET, GOOGLE_APPLICATION_CREDENTIALS.
+	@hack/e2e-kind.sh single
+
+test-e2e-multi: ## End-to-end on two kind clusters and a real bucket; same needs as test-e2e.
+	@hack/e2e-kind.sh multi

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MultiClusterLease.Controller.HighAvailability;
 using MultiClusterLease.Controller.Hosting;
 
 var bucket = new Option<string>("--gcs-bucket")
@@ -33,7 +34,7 @@ var context = new Option<string?>("--context")
 };
 var health = new Option<string>("--health-probe-bind-address")
 {
-    Description = "Address of /healthz and /readyz, host:port (':8081' = all interfaces).",
+    Description = "Address of /healthz, /readyz and /metrics (Prometheus text format), host:port (':8081' = all interfaces).",
     DefaultValueFactory = _ => ":8081",
 };
 var logFormat = new Option<string>("--log-format")
@@ -48,9 +49,29 @@ var identity = new Option<string>("--identity")
     DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName,
 };
 
+var leaderElect = new Option<bool>("--leader-elect")
+{
+    Description = "Run replicas active/standby: only the replica holding the coordination.k8s.io Lease --leader-election-id reconciles; "
+        + "a standby takes over within the lease duration after the active one stops. Default: false (a single replica, e.g. a local run); "
+        + "the deployment manifests set --leader-elect=true.",
+};
+var leaderElectionNamespace = new Option<string?>("--leader-election-namespace")
+{
+    Description = "Namespace of the leader-election Lease. Default: the controller's own namespace in a pod, else the kubeconfig context's namespace.",
+};
+var leaderElectionId = new Option<string>("--leader-election-id")
+{
+    Description = "Name of the leader-election Lease.",
+    DefaultValueFactory = _ => LeaderElectionOptions.DefaultLeaseName,
+};
+var leaseDuration = DurationOption("--leader-election-lease-duration", "15s", "How long a standby waits without seeing the Lease renewed before it takes over.");
+var renewDeadline = DurationOption("--leader-election-renew-deadline", "10s", "How long the active replica keeps reconciling without a successful renewal; then it stops at once. Less than the lease duration.");
+var retryPeriod = DurationOption("--leader-election-retry-period", "2s", "How often the active replica renews the Lease.");
+
 var root = new RootCommand("MultiClusterLease election controller: settles MultiClusterLease elections across clusters on a GCS lock object.")
 {
     bucket, prefix, endpoint, credentials, ns, kubeconfig, context, health, logFormat, identity,
+    leaderElect, leaderElectionNamespace, leaderElectionId, leaseDuration, renewDeadline, retryPeriod,
 };
 
 endpoint.Validators.Add(result =>
@@ -76,8 +97,34 @@ root.SetAction((parse, cancellationToken) =>
         HealthBindAddress = parse.GetValue(health)!,
         JsonLogs = parse.GetValue(logFormat) == "json",
         Identity = parse.GetValue(identity)!,
+        LeaderElect = parse.GetValue(leaderElect),
+        LeaderElectionNamespace = parse.GetValue(leaderElectionNamespace),
+        LeaderElectionId = parse.GetValue(leaderElectionId)!,
+        LeaderElectionLeaseDuration = Duration(parse.GetValue(leaseDuration)),
+        LeaderElectionRenewDeadline = Duration(parse.GetValue(renewDeadline)),
+        LeaderElectionRetryPeriod = Duration(parse.GetValue(retryPeriod)),
     };
     return ControllerHost.RunAsync(settings, cancellationToken);
 });
 
 return await root.Parse(args).InvokeAsync();
+
+static Option<string> DurationOption(string name, string defaultValue, string description)
+{
+    var option = new Option<string>(name)
+    {
+        Description = $"{description} A duration such as 15s, 1500ms or 1m30s.",
+        DefaultValueFactory = _ => defaultValue,
+    };
+    option.Validators.Add(result =>
+    {
+        var text = result.GetValueOrDefault<string>();
+        if (!Durations.TryParse(text, out var value) || value <= TimeSpan.Zero)
+        {
+            result.AddError($"{name} '{text}' must be a positive duration such as 15s, 1500ms or 1m30s");
+        }
+    });
+    return option;
+}
+
+static TimeSpan Duration(string? text) => Durations.TryParse(text, out var value) ? value : TimeSpan.Zero;

@@ -80,6 +80,12 @@ internal sealed record BenchSettings
 
     public string ControllerGc { get; init; } = "default";
 
+    /// <summary>Gets the controller's log level (Logging__LogLevel__Default); null = as shipped (Information, one line per lock write).</summary>
+    public string? ControllerLogLevel { get; init; }
+
+    /// <summary>Gets extra environment variables for the controller process (KEY=VALUE), for experiments such as DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0.</summary>
+    public IReadOnlyList<string> ControllerEnvironment { get; init; } = [];
+
     public required string Output { get; init; }
 
     public bool Quick { get; init; }

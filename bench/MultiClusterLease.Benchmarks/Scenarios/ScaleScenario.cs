@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MultiClusterLease.Benchmarks.Infrastructure;
 using MultiClusterLease.Benchmarks.Reporting;
@@ -89,6 +90,17 @@ internal static class ScaleScenario
             environment["Logging__LogLevel__Default"] = level;
         }
 
+        foreach (var variable in settings.ControllerEnvironment)
+        {
+            var equals = variable.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"--controller-env '{variable}' must be KEY=VALUE");
+            }
+
+            environment[variable[..equals]] = variable[(equals + 1)..];
+        }
+
         var logPath = Path.Combine(settings.RepoRoot, "bench", "out", $"scale-{total}-controller.log");
         var startedAt = Stopwatch.GetTimestamp();
         await using var controller = ChildProcess.Start(settings.ControllerDll,
@@ -121,10 +133,16 @@ internal static class ScaleScenario
         Say.Line(ramp is null
             ? $"  cold start: not every lock was taken within the timeout ({monitor.HeldCount()} of {lockObjects.Count})"
             : $"  cold start: all {lockObjects.Count} locks taken {rampSeconds:0.0} s after the controller process started");
+        // The cold start records one Acquired event per lease; the controller writes events one at a time, so let that backlog drain first.
+        var drained = await BenchSandbox.WhenAsync(
+            () => BenchSandbox.Count(env.KubernetesCounts(Cluster), ua => ua == agent, k => k == "POST events") >= total,
+            TimeSpan.FromSeconds(Math.Max(60, total / 10)), 500, cancellationToken);
+        var drainSeconds = drained is { } d ? BenchSandbox.Milliseconds(startedAt, d) / 1000 : double.NaN;
+        Say.Line(drained is null ? "  cold start: the controller's Acquired events were still being written at the timeout" : $"  cold start: the controller's {total} Acquired events written {drainSeconds:0.0} s after it started");
         await Task.Delay(TimeSpan.FromSeconds(settings.ScaleWarmupSeconds), cancellationToken);
 
         // The window.
-        using var observer = new ConfirmationObserver(env.Api(Cluster, "bench-observer"), simulator);
+        using var observer = new ConfirmationObserver(env.Sandbox.Cluster(Cluster).BaseAddress, simulator);
         observer.Start();
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         using var monitoring = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -184,14 +202,15 @@ internal static class ScaleScenario
         var confirmations = observer.Latencies();
         var confirmationTimeoutMs = timings.RetryPeriod * 750.0;
         var late = confirmations.Count(l => l > confirmationTimeoutMs);
-        var unconfirmed = simulator.Superseded;
+        var unconfirmedAges = simulator.Unconfirmed();
+        var unconfirmed = unconfirmedAges.Count(a => a > confirmationTimeoutMs);
         var missed = gaps.Count(g => g > timings.LeaseDuration * 1000.0);
         var maxGap = gaps.Count == 0 ? double.NaN : gaps.Max();
         var rejected = simulator.Failures;
 
         string Describe(Dictionary<string, long> breakdown) => string.Join(", ", breakdown.OrderByDescending(p => p.Value).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value / seconds:0.#}/s")));
         Say.Line(string.Create(CultureInfo.InvariantCulture, $"  controller: {cores:0.000} cores, RSS peak {peakRss / 1048576.0:0} MiB (window max {maxRss / 1048576.0:0} MiB); API {kubeRequests / seconds:0.0}/s ({Describe(kubeBreakdown)}); GCS {gcsRequests / seconds:0.0}/s ({Describe(gcsBreakdown)})"));
-        Say.Line(string.Create(CultureInfo.InvariantCulture, $"  renewals: {signals} signals, {confirmations.Count} confirmed, p50 {Stats.Percentile([.. confirmations.Order()], 0.5):0} ms, p95 {Stats.Percentile([.. confirmations.Order()], 0.95):0} ms; {late} later than {confirmationTimeoutMs:0} ms, {unconfirmed} never confirmed; lock max gap {maxGap / 1000:0.0} s, {missed} missed; real candidates lost leadership {lost}x; sandbox process {selfCpu:0.00} cores"));
+        Say.Line(string.Create(CultureInfo.InvariantCulture, $"  renewals: {signals} signals, {confirmations.Count} confirmed, p50 {Stats.Percentile([.. confirmations.Order()], 0.5):0} ms, p95 {Stats.Percentile([.. confirmations.Order()], 0.95):0} ms; {late} later than {confirmationTimeoutMs:0} ms, {unconfirmed} unconfirmed after {confirmationTimeoutMs:0} ms at the end; lock max gap {maxGap / 1000:0.0} s, {missed} missed; real candidates lost leadership {lost}x; sandbox process {selfCpu:0.00} cores"));
 
         var common = settings.Common();
         common["timings"] = timings.ToString();
@@ -202,6 +221,7 @@ internal static class ScaleScenario
         common["windowSeconds"] = Math.Round(seconds, 1);
         common["controllerGc"] = settings.ControllerGc;
         common["controllerLogLevel"] = settings.ControllerLogLevel ?? "as shipped (Information)";
+        common["controllerEnvironment"] = settings.ControllerEnvironment;
         common["sandboxProcessCores"] = Math.Round(selfCpu, 3);
         var is1000 = total >= 1000;
         var metrics = new List<Metric>
@@ -218,8 +238,8 @@ internal static class ScaleScenario
                 is1000 ? "no missed renewal" : "no missed renewal", missed == 0 && lost == 0,
                 $"lock objects unchanged for longer than leaseDuration ({timings.LeaseDuration} s) while their candidate signalled; longest gap {maxGap / 1000:0.0} s; real candidates lost leadership {lost} time(s)"),
             Metric.FromSamples("scale", $"{total} leases: renewal confirmation latency", "ms", confirmations, 0, common,
-                note: $"candidate's spec write → status shows observedGeneration ≥ its generation and itself as holder; {late} of {confirmations.Count} later than the confirmation timeout ({confirmationTimeoutMs:0} ms), {unconfirmed} of {signals} signals never confirmed before the next, {rejected} signal writes failed; real candidates: {realRenewals} renewals, {realUnanswered} unanswered"),
-            Metric.FromValue("scale", $"{total} leases: cold start", "s", rampSeconds, total, common, note: "controller process start → every lock object created for its candidate"),
+                note: $"candidate's spec write → status shows observedGeneration ≥ its generation and itself as holder; {late} of {confirmations.Count} later than the confirmation timeout ({confirmationTimeoutMs:0} ms), {unconfirmed} of {signals} signals still unconfirmed at the end of the window, {rejected} signal writes failed; real candidates: {realRenewals} renewals, {realUnanswered} unanswered"),
+            Metric.FromValue("scale", $"{total} leases: cold start", "s", rampSeconds, total, common, note: $"controller process start → every lock object created for its candidate; its {total} Acquired events were written after {drainSeconds:0.0} s (one at a time)"),
         };
         return metrics;
     }
@@ -237,25 +257,21 @@ internal static class ScaleScenario
 
     /// <summary>
     /// The simulated candidates: each lease's spec is written every retry period, at an even spread, with the patch the
-    /// client library sends. The generation of each write is remembered until its confirmation is observed.
+    /// client library sends. Each write's generation is remembered until a status that confirms it is observed.
     /// </summary>
     internal sealed class SignalSimulator(IKubernetesApi api, IReadOnlyList<string> names, LeaseTimings timings) : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
-        private readonly (long Generation, long SentAt)[] _pending = new (long, long)[names.Count];
-        private readonly Lock _gate = new();
+        private readonly Queue<(long Generation, long SentAt, bool Recorded)>[] _pending = [.. names.Select(_ => new Queue<(long, long, bool)>())];
         private readonly SemaphoreSlim _inFlight = new(256);
         private Task _loop = Task.CompletedTask;
         private volatile bool _recording;
         private long _recorded;
-        private long _superseded;
         private long _failures;
 
         public IReadOnlyList<string> Names => names;
 
         public long SignalsRecorded => Interlocked.Read(ref _recorded);
-
-        public long Superseded => Interlocked.Read(ref _superseded);
 
         public long Failures => Interlocked.Read(ref _failures);
 
@@ -263,22 +279,40 @@ internal static class ScaleScenario
 
         public void Record(bool on) => _recording = on;
 
-        public bool Recording => _recording;
-
-        /// <summary>Settles the pending signal of lease <paramref name="index"/> if <paramref name="observedGeneration"/> covers it; returns its send time.</summary>
-        public long? Confirm(int index, long observedGeneration)
+        /// <summary>Settles the signals of lease <paramref name="index"/> that <paramref name="observedGeneration"/> covers; returns the send times of those sent while recording.</summary>
+        public List<long> Confirm(int index, long observedGeneration)
         {
-            lock (_gate)
+            var settled = new List<long>();
+            var queue = _pending[index];
+            lock (queue)
             {
-                var (generation, sentAt) = _pending[index];
-                if (generation == 0 || observedGeneration < generation)
+                while (queue.TryPeek(out var signal) && signal.Generation <= observedGeneration)
                 {
-                    return null;
+                    queue.Dequeue();
+                    if (signal.Recorded)
+                    {
+                        settled.Add(signal.SentAt);
+                    }
                 }
-
-                _pending[index] = default;
-                return sentAt;
             }
+
+            return settled;
+        }
+
+        /// <summary>Gets the recorded signals still unconfirmed, with their age in ms.</summary>
+        public List<double> Unconfirmed()
+        {
+            var now = Stopwatch.GetTimestamp();
+            var ages = new List<double>();
+            foreach (var queue in _pending)
+            {
+                lock (queue)
+                {
+                    ages.AddRange(queue.Where(s => s.Recorded).Select(s => BenchSandbox.Milliseconds(s.SentAt, now)));
+                }
+            }
+
+            return ages;
         }
 
         public async Task StopAsync()
@@ -331,17 +365,17 @@ internal static class ScaleScenario
                     ["renewDeadlineSeconds"] = timings.RenewDeadline,
                     ["retryPeriodSeconds"] = timings.RetryPeriod,
                 };
+                var recording = _recording;
                 var sentAt = Stopwatch.GetTimestamp();
                 var patched = await api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, BenchSandbox.Namespace, names[index], PatchType.Merge, new JsonObject { ["spec"] = spec }.ToJsonString(), null, cancellationToken);
-                var recording = _recording;
-                lock (_gate)
+                var queue = _pending[index];
+                lock (queue)
                 {
-                    if (recording && _pending[index].Generation != 0)
+                    queue.Enqueue((patched.Metadata.Generation ?? 0, sentAt, recording));
+                    while (queue.Count > 64)
                     {
-                        Interlocked.Increment(ref _superseded);
+                        queue.Dequeue();
                     }
-
-                    _pending[index] = (patched.Metadata.Generation ?? 0, sentAt);
                 }
 
                 if (recording)
@@ -366,13 +400,29 @@ internal static class ScaleScenario
         }
     }
 
-    /// <summary>Watches every CR, as each candidate does its own, and times each simulated signal's confirmation.</summary>
-    internal sealed class ConfirmationObserver(IKubernetesApi api, SignalSimulator simulator) : IDisposable
+    /// <summary>
+    /// Watches every CR, as each candidate watches its own, and times each simulated signal's confirmation: a status
+    /// naming the simulated holder with observedGeneration at or past the signal's generation. Lean on purpose (raw watch
+    /// stream, three fields parsed) so it takes little of the CPU the controller competes for.
+    /// </summary>
+    internal sealed class ConfirmationObserver : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly ConcurrentQueue<double> _latencies = new();
-        private readonly Dictionary<string, int> _index = simulator.Names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _index;
+        private readonly SignalSimulator _simulator;
+        private readonly HttpClient _http;
+        private readonly string _collection;
         private Task _loop = Task.CompletedTask;
+
+        public ConfirmationObserver(Uri server, SignalSimulator simulator)
+        {
+            _simulator = simulator;
+            _index = simulator.Names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+            _http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
+            _http.DefaultRequestHeaders.UserAgent.ParseAdd("bench-observer");
+            _collection = ResourceType.MultiClusterLeases.Path(BenchSandbox.Namespace);
+        }
 
         public void Start() => _loop = Task.Run(() => LoopAsync(_stop.Token));
 
@@ -390,28 +440,56 @@ internal static class ScaleScenario
             }
 
             _stop.Dispose();
+            _http.Dispose();
         }
 
         private async Task LoopAsync(CancellationToken cancellationToken)
         {
-            var watcher = new ResourceWatcher<Lease>(api, ResourceType.MultiClusterLeases, new ResourceWatcherOptions { Namespace = BenchSandbox.Namespace }, TimeProvider.System);
+            string? resourceVersion = null;
             try
             {
-                await foreach (var change in watcher.WatchAsync(cancellationToken))
+                while (!cancellationToken.IsCancellationRequested)
                 {
-                    if (change.Object is not { } lease || !_index.TryGetValue(lease.Metadata.Name ?? "", out var index))
+                    if (resourceVersion is null)
                     {
-                        continue;
+                        using var list = JsonDocument.Parse(await _http.GetStringAsync(_collection, cancellationToken));
+                        resourceVersion = list.RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetString();
                     }
 
-                    if (lease.Status?.GlobalHolderIdentity != SimulatedHolder(index) || lease.Status.ObservedGeneration is not { } observed)
+                    using var response = await _http.GetAsync($"{_collection}?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion={resourceVersion}", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                    response.EnsureSuccessStatusCode();
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                    while (await reader.ReadLineAsync(cancellationToken) is { } line)
                     {
-                        continue;
-                    }
+                        var now = Stopwatch.GetTimestamp();
+                        using var change = JsonDocument.Parse(line);
+                        var type = change.RootElement.GetProperty("type").GetString();
+                        var item = change.RootElement.GetProperty("object");
+                        if (type == "ERROR")
+                        {
+                            resourceVersion = null;
+                            break;
+                        }
 
-                    if (simulator.Confirm(index, observed) is { } sentAt && simulator.Recording)
-                    {
-                        _latencies.Enqueue(BenchSandbox.Milliseconds(sentAt, Stopwatch.GetTimestamp()));
+                        if (item.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var rv))
+                        {
+                            resourceVersion = rv.GetString();
+                        }
+
+                        if (type is not ("ADDED" or "MODIFIED")
+                            || !_index.TryGetValue(metadata.GetProperty("name").GetString() ?? "", out var index)
+                            || !item.TryGetProperty("status", out var status)
+                            || !status.TryGetProperty("observedGeneration", out var observed)
+                            || !status.TryGetProperty("globalHolderIdentity", out var holder)
+                            || holder.GetString() != SimulatedHolder(index))
+                        {
+                            continue;
+                        }
+
+                        foreach (var sentAt in _simulator.Confirm(index, observed.GetInt64()))
+                        {
+                            _latencies.Enqueue(BenchSandbox.Milliseconds(sentAt, now));
+                        }
                     }
                 }
             }

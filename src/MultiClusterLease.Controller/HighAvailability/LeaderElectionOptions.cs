@@ -39,6 +39,12 @@ internal sealed class LeaderElectionOptions
     /// <summary>Gets or sets how often the active replica renews (default 2 s), and how often a standby polls while its watch is down.</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Gets or sets whether stopping releases the Lease (default <see langword="true"/>, as client-go's
+    /// <c>ReleaseOnCancel</c>): a standby then takes over at once instead of after the lease duration.
+    /// </summary>
+    public bool ReleaseOnCancel { get; set; } = true;
+
     /// <summary>Gets the Lease duration in whole seconds, as written to <c>spec.leaseDurationSeconds</c>.</summary>
     public int LeaseDurationSeconds => (int)Math.Ceiling(LeaseDuration.TotalSeconds);
 }

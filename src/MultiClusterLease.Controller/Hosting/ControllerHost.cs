@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,15 +8,31 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MultiClusterLease.Backend.Gcs;
+using MultiClusterLease.Controller.HighAvailability;
+using MultiClusterLease.Controller.Observability;
 using MultiClusterLease.Election.Reconciliation;
+using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Kubernetes.Config;
 using MultiClusterLease.Kubernetes.DependencyInjection;
 
 namespace MultiClusterLease.Controller.Hosting;
 
-/// <summary>Builds and runs the controller's Generic Host: Kubernetes access, the GCS backend, the election controller and health endpoints.</summary>
+/// <summary>
+/// Builds and runs the controller's Generic Host: Kubernetes access, the GCS backend, the election controller (run only
+/// while this replica is active, see <see cref="ActiveStandbyRunner"/>), and the health port with <c>/healthz</c>,
+/// <c>/readyz</c> and <c>/metrics</c>.
+/// </summary>
 internal static class ControllerHost
 {
+    /// <summary>The meters exported on <c>/metrics</c>.</summary>
+    public static readonly IReadOnlyList<string> MeterNames =
+    [
+        ElectionMetrics.MeterName,
+        "MultiClusterLease.Gcs",
+        KubernetesApiMetrics.MeterName,
+        ControllerActivity.MeterName,
+    ];
+
     public static async Task<int> RunAsync(ControllerSettings settings, CancellationToken cancellationToken)
     {
         WebApplication app;
@@ -53,7 +71,11 @@ internal static class ControllerHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        if (settings.JsonLogs)
+        if (settings.ConfigureLogging is { } configureLogging)
+        {
+            configureLogging(builder.Logging);
+        }
+        else if (settings.JsonLogs)
         {
             builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
         }
@@ -89,20 +111,72 @@ internal static class ControllerHost
             o.CredentialsFile = settings.GcsCredentialsFile;
             o.UserAgent = userAgent;
         });
-        builder.Services.AddElectionController(o =>
+        builder.Services.AddElectionControllerServices(o =>
         {
             o.Namespace = settings.Namespace;
             o.ControllerIdentity = settings.Identity;
         });
+        AddHighAvailability(builder.Services, settings);
+        builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<IMeterFactory>(), MeterNames));
         builder.Services.AddHealthChecks()
             .AddCheck<WatchHealthCheck>("watch", tags: ["ready"])
-            .AddCheck<BackendHealthCheck>("backend", tags: ["ready"]);
+            .AddCheck<BackendHealthCheck>("backend", tags: ["ready"])
+            .Add(new HealthCheckRegistration(
+                "leader-election",
+                sp => new LeaderElectionHealthCheck(settings.LeaderElect ? sp.GetRequiredService<LeaseElector>() : null, sp.GetRequiredService<IOptions<LeaderElectionOptions>>().Value),
+                failureStatus: null,
+                tags: ["live"]));
 
         var app = builder.Build();
-        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+
+        // Listen from the start, so that counters miss nothing.
+        var exporter = app.Services.GetRequiredService<PrometheusExporter>();
+        app.MapHealthChecks("/healthz", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapGet("/", () => Results.Text("multiclusterlease-controller: see /healthz and /readyz\n"));
+        app.MapGet("/metrics", () => Results.Text(exporter.Collect(), PrometheusExporter.ContentType));
+        app.MapGet("/", () => Results.Text("multiclusterlease-controller: see /healthz, /readyz and /metrics\n"));
         return app;
+    }
+
+    /// <summary>
+    /// Registers the active/standby runner: with <c>--leader-elect</c> the controller reconciles only while this replica
+    /// holds the coordination.k8s.io Lease; without it, always.
+    /// </summary>
+    private static void AddHighAvailability(IServiceCollection services, ControllerSettings settings)
+    {
+        // Unique per process, as client-go's hostname_uuid: two processes with one identity would both think they lead.
+        var leaseIdentity = $"{settings.Identity}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5))}";
+        services.AddOptions<LeaderElectionOptions>()
+            .Configure(o =>
+            {
+                o.Enabled = settings.LeaderElect;
+                o.Namespace = string.IsNullOrEmpty(settings.LeaderElectionNamespace) ? null : settings.LeaderElectionNamespace;
+                o.LeaseName = settings.LeaderElectionId;
+                o.Identity = leaseIdentity;
+                o.LeaseDuration = settings.LeaderElectionLeaseDuration;
+                o.RenewDeadline = settings.LeaderElectionRenewDeadline;
+                o.RetryPeriod = settings.LeaderElectionRetryPeriod;
+                o.ReleaseOnCancel = settings.LeaderElectionReleaseOnCancel;
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LeaderElectionOptions>, LeaderElectionOptionsValidator>();
+        services.AddSingleton(sp => new ControllerActivity(settings.LeaderElect, sp.GetService<IMeterFactory>()));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LeaderElectionOptions>>().Value;
+            return new LeaseElector(
+                sp.GetRequiredService<IKubernetesApi>(),
+                options.Namespace ?? sp.GetRequiredService<KubernetesClientConfiguration>().Namespace,
+                options,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>());
+        });
+        services.AddHostedService(sp => new ActiveStandbyRunner(
+            sp.GetRequiredService<ElectionController>(),
+            settings.LeaderElect ? sp.GetRequiredService<LeaseElector>() : null,
+            sp.GetRequiredService<ControllerActivity>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<ILogger<ActiveStandbyRunner>>()));
     }
 
     /// <summary>Turns <c>:8081</c> or <c>host:port</c> into a Kestrel URL.</summary>
@@ -117,21 +191,5 @@ internal static class ControllerHost
 
         var host = address[..colon];
         return $"http://{(host.Length == 0 ? "0.0.0.0" : host)}:{port}";
-    }
-
-    private sealed class WatchHealthCheck(ElectionController controller) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-            => Task.FromResult(controller.WatchConnected
-                ? HealthCheckResult.Healthy("watching MultiClusterLeases")
-                : HealthCheckResult.Unhealthy("the MultiClusterLease watch is not connected"));
-    }
-
-    private sealed class BackendHealthCheck(ElectionController controller) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-            => Task.FromResult(controller.BackendHealthy
-                ? HealthCheckResult.Healthy("the lock backend answers")
-                : HealthCheckResult.Unhealthy("the lock backend failed for at least one lease; see the BackendHealthy conditions"));
     }
 }
