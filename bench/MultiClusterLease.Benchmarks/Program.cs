@@ -22,8 +22,8 @@ var scenarios = new Option<string>("--scenarios") { Description = $"Comma-separa
 var timings = new Option<string>("--timings") { Description = "leaseDuration/renewDeadline/retryPeriod in seconds for every scenario.", DefaultValueFactory = _ => "15/10/2" };
 var shortTimings = new Option<string>("--short-timings") { Description = "The second set of timings for crash failover.", DefaultValueFactory = _ => "8/3/2" };
 var acquisitionRuns = new Option<int?>("--acquisition-runs") { Description = "Runs per acquisition case (default 20; --quick 5)." };
-var handoverRuns = new Option<int?>("--handover-runs") { Description = "Graceful handovers (default 20; --quick 4)." };
-var handoverParallel = new Option<int>("--handover-parallel") { Description = "Leases handed over side by side.", DefaultValueFactory = _ => 4 };
+var handoverRuns = new Option<int?>("--handover-runs") { Description = "Graceful handovers per case, fresh and settled follower (default 20; --quick 3)." };
+var handoverParallel = new Option<int>("--handover-parallel") { Description = "Handovers run side by side, each on its own lease.", DefaultValueFactory = _ => 10 };
 var failoverRuns = new Option<int?>("--failover-runs") { Description = "Crash failovers at the default timings (default 20; --quick 2)." };
 var failoverShortRuns = new Option<int?>("--failover-short-runs") { Description = "Crash failovers at the short timings (default 20; --quick 4)." };
 var failoverParallel = new Option<int>("--failover-parallel") { Description = "Failovers run side by side, each on its own lease.", DefaultValueFactory = _ => 10 };
@@ -79,7 +79,7 @@ root.SetAction(async (parse, cancellationToken) =>
             ShortTimings = LeaseTimings.Parse(parse.GetValue(shortTimings)!),
             AcquisitionRuns = parse.GetValue(acquisitionRuns) ?? (isQuick ? 5 : 20),
             WarmupRuns = isQuick ? 1 : 2,
-            HandoverRuns = parse.GetValue(handoverRuns) ?? (isQuick ? 4 : 20),
+            HandoverRuns = parse.GetValue(handoverRuns) ?? (isQuick ? 3 : 20),
             HandoverParallel = parse.GetValue(handoverParallel),
             FailoverRuns = parse.GetValue(failoverRuns) ?? (isQuick ? 2 : 20),
             FailoverShortRuns = parse.GetValue(failoverShortRuns) ?? (isQuick ? 4 : 20),

@@ -58,7 +58,7 @@ internal sealed record BenchSettings
 
     public int HandoverRuns { get; init; } = 20;
 
-    public int HandoverParallel { get; init; } = 4;
+    public int HandoverParallel { get; init; } = 10;
 
     public int FailoverRuns { get; init; } = 20;
 

@@ -58,9 +58,16 @@ internal sealed record Metric
     [JsonPropertyName("settings")]
     public Dictionary<string, object?> Settings { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>Gets every sample, for distributions of at most <see cref="MaxSamples"/> runs (larger ones keep their percentiles only).</summary>
     [JsonPropertyName("samples")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<double>? Samples { get; init; }
+
+    /// <summary>Gets whether this is a distribution over runs (p95 meaningful) rather than one counted value.</summary>
+    [JsonIgnore]
+    public bool IsDistribution { get; init; }
+
+    public const int MaxSamples = 200;
 
     /// <summary>A distribution metric from samples.</summary>
     public static Metric FromSamples(string scenario, string name, string unit, IReadOnlyList<double> samples, int failed, Dictionary<string, object?> settings, string? goal = null, Func<Metric, bool>? goalMet = null, string? note = null)
@@ -81,7 +88,8 @@ internal sealed record Metric
             Goal = goal,
             Note = note,
             Settings = settings,
-            Samples = samples.Select(Round).ToArray(),
+            Samples = samples.Count <= MaxSamples ? samples.Select(Round).ToArray() : null,
+            IsDistribution = true,
         };
         return goalMet is null || sorted.Length == 0 ? metric : metric with { GoalMet = failed == 0 && goalMet(metric) };
     }

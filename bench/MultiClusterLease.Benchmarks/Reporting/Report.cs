@@ -146,7 +146,7 @@ internal static class Report
                 Markup.Escape(metric.Scenario),
                 Markup.Escape(metric.Name),
                 Format(metric.P50, metric.Unit),
-                metric.Samples is null ? "" : Format(metric.P95, metric.Unit),
+                !metric.IsDistribution ? "" : Format(metric.P95, metric.Unit),
                 Markup.Escape(metric.Unit),
                 metric.FailedRuns > 0 ? $"{metric.Runs} [red](+{metric.FailedRuns} failed)[/]" : metric.Runs.ToString(CultureInfo.InvariantCulture),
                 goal);
@@ -165,7 +165,7 @@ internal static class Report
         {
             var goal = metric.Goal is null ? "" : $"{(metric.GoalMet switch { true => "✅ met: ", false => "❌ missed: ", null => "" })}{metric.Goal}";
             var runs = metric.FailedRuns > 0 ? $"{metric.Runs} (+{metric.FailedRuns} failed)" : metric.Runs.ToString(CultureInfo.InvariantCulture);
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {metric.Scenario} | {metric.Name.Trim()} | {Format(metric.P50, metric.Unit)} | {(metric.Samples is null ? "" : Format(metric.P95, metric.Unit))} | {metric.Unit} | {runs} | {goal} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {metric.Scenario} | {metric.Name.Trim()} | {Format(metric.P50, metric.Unit)} | {(!metric.IsDistribution ? "" : Format(metric.P95, metric.Unit))} | {metric.Unit} | {runs} | {goal} |");
         }
 
         return text.ToString();

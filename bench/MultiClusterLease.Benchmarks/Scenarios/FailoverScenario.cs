@@ -38,6 +38,7 @@ internal static class FailoverScenario
         Say.Heading($"crash failover ({tag} timings {timings}): {runs} runs, {parallel} side by side");
         var failovers = new List<double>();
         var releases = new List<double>();
+        var takeovers = new List<double>();
         var failed = 0;
         var gate = new Lock();
         var random = new Random(settings.Seed);
@@ -88,6 +89,10 @@ internal static class FailoverScenario
                     if (releasedAt is { } r)
                     {
                         releases.Add(BenchSandbox.Milliseconds(crashedAt, r));
+                        if (led is { } l)
+                        {
+                            takeovers.Add(BenchSandbox.Milliseconds(r, l));
+                        }
                     }
                 }
 
@@ -112,6 +117,8 @@ internal static class FailoverScenario
             Metric.FromSamples("failover", $"  as a ratio to leaseDuration + retryPeriod ({boundMs / 1000:0} s)", "ratio", ratios, failed, common),
             Metric.FromSamples("failover", "  of which: crash → lock released or taken", "ms", releases, 0, common,
                 note: "the crashed candidate's own controller releases the lock once the candidate has not signalled for leaseDuration"),
+            Metric.FromSamples("failover", "  of which: released → other cluster leads", "ms", takeovers, 0, common,
+                note: "the other cluster's controller sees the release at its next poll (every retryPeriod + 0–20 % jitter), then its candidate signals and is confirmed"),
         ];
     }
 }

@@ -139,34 +139,45 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
     /// <returns><see langword="true"/> when the release was written.</returns>
     public async Task<bool> ReleaseAsync(CancellationToken cancellationToken = default)
     {
-        try
+        // The controller's status writes change the resourceVersion often: retry a conflict on a fresh read, as long as
+        // the spec still names this candidate.
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            var lease = await _api.GetAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, cancellationToken);
-            if (lease.Spec?.HolderIdentity != _options.Identity)
+            try
             {
+                var lease = await _api.GetAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, cancellationToken);
+                if (lease.Spec?.HolderIdentity != _options.Identity)
+                {
+                    return false;
+                }
+
+                // Conditional on the version read, so a release never erases another local candidate's newer request.
+                var patch = new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["resourceVersion"] = lease.Metadata.ResourceVersion },
+                    ["spec"] = new JsonObject
+                    {
+                        ["holderIdentity"] = "",
+                        ["renewTime"] = KubernetesTime.FormatMicro(_timeProvider.GetUtcNow()),
+                    },
+                };
+                await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, PatchType.Merge, patch.ToJsonString(), null, cancellationToken);
+                Interlocked.Exchange(ref _confirmedFencingToken, 0);
+                Log.Released(_logger, Describe(), _options.Identity);
+                return true;
+            }
+            catch (KubernetesApiException ex) when (ex.IsConflict)
+            {
+                // Another writer changed the CR since the read: read again.
+            }
+            catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException)
+            {
+                Log.ReleaseFailed(_logger, Describe(), ex);
                 return false;
             }
+        }
 
-            // Conditional on the version read, so a release never erases another local candidate's newer request.
-            var patch = new JsonObject
-            {
-                ["metadata"] = new JsonObject { ["resourceVersion"] = lease.Metadata.ResourceVersion },
-                ["spec"] = new JsonObject
-                {
-                    ["holderIdentity"] = "",
-                    ["renewTime"] = KubernetesTime.FormatMicro(_timeProvider.GetUtcNow()),
-                },
-            };
-            await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, PatchType.Merge, patch.ToJsonString(), null, cancellationToken);
-            Interlocked.Exchange(ref _confirmedFencingToken, 0);
-            Log.Released(_logger, Describe(), _options.Identity);
-            return true;
-        }
-        catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException)
-        {
-            Log.ReleaseFailed(_logger, Describe(), ex);
-            return false;
-        }
+        return false;
     }
 
     /// <summary>Waits until the watch delivers a change of the CR, or the token fires.</summary>

@@ -5,12 +5,14 @@ namespace MultiClusterLease.Election.Protocol;
 /// controller saw the spec change (its <c>renewTime</c> or generation) with that candidate as <c>holderIdentity</c>
 /// within the last lease duration, on this controller's monotonic clock. The first observation after start counts as
 /// a change. Every identity ever seen in the spec is "local": a lock held by it was granted through this cluster.
+/// Thread-safe: the watch records observations while the reconcile loop reads them.
 /// </summary>
 public sealed class CandidateTracker
 {
     private const int MaxTrackedIdentities = 64;
     private readonly Dictionary<string, TimeSpan> _lastSignal = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _lastSignalGeneration = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
     private (string Holder, DateTimeOffset? RenewTime, long Generation)? _lastSpec;
 
     /// <summary>Records the spec as observed now.</summary>
@@ -20,6 +22,14 @@ public sealed class CandidateTracker
     /// <param name="now">The monotonic time of the observation.</param>
     /// <returns><see langword="true"/> when the spec changed since the last observation.</returns>
     public bool Observe(string holder, DateTimeOffset? renewTime, long generation, TimeSpan now)
+    {
+        lock (_gate)
+        {
+            return ObserveLocked(holder, renewTime, generation, now);
+        }
+    }
+
+    private bool ObserveLocked(string holder, DateTimeOffset? renewTime, long generation, TimeSpan now)
     {
         var spec = (holder, renewTime, generation);
         if (_lastSpec == spec)
@@ -50,23 +60,44 @@ public sealed class CandidateTracker
     /// <param name="now">The monotonic time.</param>
     /// <returns>Whether the candidate is live.</returns>
     public bool IsLive(string identity, TimeSpan leaseDuration, TimeSpan now)
-        => identity.Length > 0 && _lastSignal.TryGetValue(identity, out var at) && now - at < leaseDuration;
+    {
+        lock (_gate)
+        {
+            return identity.Length > 0 && _lastSignal.TryGetValue(identity, out var at) && now - at < leaseDuration;
+        }
+    }
 
     /// <summary>Gets when <paramref name="identity"/> stops being live unless it signals again, or <see langword="null"/>.</summary>
     /// <param name="identity">The candidate.</param>
     /// <param name="leaseDuration">The lease duration.</param>
     /// <returns>The monotonic deadline.</returns>
     public TimeSpan? LiveUntil(string identity, TimeSpan leaseDuration)
-        => _lastSignal.TryGetValue(identity, out var at) ? at + leaseDuration : null;
+    {
+        lock (_gate)
+        {
+            return _lastSignal.TryGetValue(identity, out var at) ? at + leaseDuration : null;
+        }
+    }
 
     /// <summary>Gets the spec generation at which <paramref name="identity"/> last signalled, or 0.</summary>
     /// <param name="identity">The candidate.</param>
     /// <returns>The generation.</returns>
     public long LastSignalGeneration(string identity)
-        => _lastSignalGeneration.TryGetValue(identity, out var generation) ? generation : 0;
+    {
+        lock (_gate)
+        {
+            return _lastSignalGeneration.TryGetValue(identity, out var generation) ? generation : 0;
+        }
+    }
 
     /// <summary>Gets whether <paramref name="identity"/> was ever seen in this spec since the controller started.</summary>
     /// <param name="identity">The candidate.</param>
     /// <returns>Whether it is a local candidate.</returns>
-    public bool IsLocal(string identity) => identity.Length > 0 && _lastSignal.ContainsKey(identity);
+    public bool IsLocal(string identity)
+    {
+        lock (_gate)
+        {
+            return identity.Length > 0 && _lastSignal.ContainsKey(identity);
+        }
+    }
 }

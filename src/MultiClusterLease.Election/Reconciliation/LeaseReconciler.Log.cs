@@ -34,6 +34,9 @@ public sealed partial class LeaseReconciler
         [LoggerMessage(9, LogLevel.Debug, "{Lease}: the object vanished during a reconcile")]
         public static partial void LeaseVanished(ILogger logger, string lease);
 
+        [LoggerMessage(11, LogLevel.Debug, "{Lease}: renewed for '{Holder}' at generation {Generation}")]
+        public static partial void Renewed(ILogger logger, string lease, string holder, long generation);
+
         [LoggerMessage(10, LogLevel.Warning, "{Lease}: could not release the lock of a deleted lease")]
         public static partial void ReleaseFailed(ILogger logger, string lease, Exception exception);
     }

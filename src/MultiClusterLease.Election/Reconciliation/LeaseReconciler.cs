@@ -93,15 +93,26 @@ public sealed partial class LeaseReconciler
     /// <param name="lease">The object.</param>
     public void OnChanged(Lease lease)
     {
+        bool wake;
         lock (_gate)
         {
             // A CR deleted and created again under the same name is the same election: keep going.
+            var previous = _latest;
+            wake = _gone || previous is null
+                || previous.Metadata.Generation != lease.Metadata.Generation
+                || previous.Metadata.DeletionTimestamp != lease.Metadata.DeletionTimestamp
+                || previous.Metadata.Uid != lease.Metadata.Uid
+                || !(previous.Metadata.Finalizers ?? []).SequenceEqual(lease.Metadata.Finalizers ?? []);
             _gone = false;
             _latest = lease;
-            _candidates.Observe(lease.Spec?.HolderIdentity ?? "", lease.Spec?.RenewTime, lease.Metadata.Generation ?? 0, _clock.Now);
+            wake |= _candidates.Observe(lease.Spec?.HolderIdentity ?? "", lease.Spec?.RenewTime, lease.Metadata.Generation ?? 0, _clock.Now);
         }
 
-        _wake.Writer.TryWrite(true);
+        // Status-only changes (this controller's own writes) need no reconcile.
+        if (wake)
+        {
+            _wake.Writer.TryWrite(true);
+        }
     }
 
     /// <summary>Records that the object is gone from the API server and wakes the loop.</summary>
@@ -211,9 +222,14 @@ public sealed partial class LeaseReconciler
             return Stop;
         }
 
-        if (!deleting && !hasFinalizer)
+        if (!deleting && !hasFinalizer && !await PatchFinalizersAsync(lease, add: true, cancellationToken))
         {
-            await PatchFinalizersAsync(lease, add: true, cancellationToken);
+            // The watch lags behind: add it to the freshest version instead of conflicting on every reconcile.
+            var fresh = await _api.GetAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, cancellationToken);
+            if (fresh.Metadata.Finalizers?.Contains(MultiClusterLeaseApi.Finalizer) != true && fresh.Metadata.DeletionTimestamp is null)
+            {
+                await PatchFinalizersAsync(fresh, add: true, cancellationToken);
+            }
         }
 
         var valid = LeaseTiming.TryFromSpec(lease.Spec, out var timing, out var specError);
@@ -251,7 +267,8 @@ public sealed partial class LeaseReconciler
 
         // 1. Decide on what we know when we hold the lock and wrote it last; otherwise read it once.
         var backendOperation = false;
-        var decision = _lock.SnapshotIsOwnWrite ? Decide(lease, timing, deleting) : null;
+        var decisionGeneration = generation;
+        var decision = _lock.SnapshotIsOwnWrite ? DecideOnLatest(lease, timing, deleting, out decisionGeneration) : null;
         var needRead = decision is null || (decision.Action == ElectionAction.Follow && !(HeldForLiveLocalCandidate(timing) && generation <= _observedGeneration));
         if (needRead)
         {
@@ -269,16 +286,25 @@ public sealed partial class LeaseReconciler
                 return Jittered(timing.RetryPeriod);
             }
 
-            decision = Decide(lease, timing, deleting);
+            // Decide on the newest spec: a signal that arrived during the read is answered by this reconcile's write.
+            decision = DecideOnLatest(lease, timing, deleting, out decisionGeneration);
         }
 
         // 2. Write when the decision asks for it, never faster than one write per second.
         if (decision!.Action != ElectionAction.Follow)
         {
+            // GCS takes about one write per second per object, from any writer: wait out the spacing here rather
+            // than be answered 429 and back off for a whole second.
             var now = _clock.Now;
-            if (_lock.LastWriteAttemptAt is { } lastWrite && now - lastWrite < _options.MinWriteInterval)
+            var lastWrite = _lock.LastWriteAttemptAt;
+            if (_lock.LastForeignChangeAt is { } foreign && (lastWrite is null || foreign > lastWrite))
             {
-                return lastWrite + _options.MinWriteInterval - now;
+                lastWrite = foreign;
+            }
+
+            if (lastWrite is { } last && now - last < _options.MinWriteInterval)
+            {
+                return last + _options.MinWriteInterval - now;
             }
 
             var expected = _lock.Snapshot!.Generation;
@@ -307,10 +333,20 @@ public sealed partial class LeaseReconciler
 
             // Space writes from the moment this one committed: GCS counts its one-write-per-second from commits.
             _lock.ObserveWriteAttempt(_clock.Now);
-            _lastWriteSpecGeneration = generation;
+            // The write was made after this controller saw decisionGeneration: it confirms that signal.
+            _lastWriteSpecGeneration = decisionGeneration;
+            _observedGeneration = Math.Max(_observedGeneration, decisionGeneration);
             backendOperation = true;
             SetBackendHealthy(lease, _lock.Snapshot!);
-            Log.Wrote(_logger, _key, decision.Action, decision.Record!.HolderIdentity, decision.Record.Epoch, result.Generation, decision.Reason);
+            if (decision.Action == ElectionAction.Renew)
+            {
+                Log.Renewed(_logger, _key, decision.Record!.HolderIdentity, result.Generation);
+            }
+            else
+            {
+                Log.Wrote(_logger, _key, decision.Action, decision.Record!.HolderIdentity, decision.Record.Epoch, result.Generation, decision.Reason);
+            }
+
             ReportWrite(lease, decision, lockName);
         }
 
@@ -337,6 +373,22 @@ public sealed partial class LeaseReconciler
         }
 
         return NextDelay(timing);
+    }
+
+    /// <summary>
+    /// Decides on the newest state of the CR: the signals the watch delivered while the lock was being read count too,
+    /// and a write made for them confirms their generation.
+    /// </summary>
+    private ElectionDecision DecideOnLatest(Lease fallback, LeaseTiming timing, bool deleting, out long decisionGeneration)
+    {
+        Lease lease;
+        lock (_gate)
+        {
+            lease = _latest ?? fallback;
+        }
+
+        decisionGeneration = lease.Metadata.Generation ?? 0;
+        return Decide(lease, timing, deleting || lease.Metadata.DeletionTimestamp is not null);
     }
 
     private ElectionDecision Decide(Lease lease, LeaseTiming timing, bool deleting)
