@@ -44,22 +44,11 @@ public sealed class LockObserver
             return false;
         }
 
-        if (_last is not null && snapshot.Generation != OwnWriteGeneration)
-        {
-            LastForeignChangeAt = now;
-        }
-
         _last = key;
         LastChangeAt = now;
         LastChangeWallTime = wallNow;
         return true;
     }
-
-    /// <summary>
-    /// Gets when this controller saw another writer change the object (not the first read after start), or
-    /// <see langword="null"/>. The object cannot take another write within about a second of that one.
-    /// </summary>
-    public TimeSpan? LastForeignChangeAt { get; private set; }
 
     /// <summary>Records that a write is about to be sent.</summary>
     /// <param name="now">The monotonic time.</param>

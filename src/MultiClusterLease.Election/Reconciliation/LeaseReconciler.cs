@@ -293,16 +293,10 @@ public sealed partial class LeaseReconciler
         // 2. Write when the decision asks for it, never faster than one write per second.
         if (decision!.Action != ElectionAction.Follow)
         {
-            // GCS takes about one write per second per object, from any writer: wait out the spacing here rather
-            // than be answered 429 and back off for a whole second.
+            // Another writer's change is not waited for here: this controller sees it up to a poll period after its
+            // commit, so waiting a second from the observation costs more than the rare 429 (retried by the backend).
             var now = _clock.Now;
-            var lastWrite = _lock.LastWriteAttemptAt;
-            if (_lock.LastForeignChangeAt is { } foreign && (lastWrite is null || foreign > lastWrite))
-            {
-                lastWrite = foreign;
-            }
-
-            if (lastWrite is { } last && now - last < _options.MinWriteInterval)
+            if (_lock.LastWriteAttemptAt is { } last && now - last < _options.MinWriteInterval)
             {
                 return last + _options.MinWriteInterval - now;
             }

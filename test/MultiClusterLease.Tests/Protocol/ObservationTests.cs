@@ -68,24 +68,6 @@ public sealed class ObservationTests
     }
 
     [Fact]
-    public void ForeignChangesAreTrackedButNotTheFirstReadOrOwnWrites()
-    {
-        var time = new FakeTimeProvider();
-        var clock = new MonotonicClock(time);
-        var observer = new LockObserver();
-        observer.ObserveRead(Snapshot(1, "remote"), clock.Now, clock.WallNow);
-        Assert.Null(observer.LastForeignChangeAt);
-
-        time.Advance(TimeSpan.FromSeconds(3));
-        observer.ObserveOwnWrite(new LockRecord { HolderIdentity = "a", LeaseDurationSeconds = 15 }, 2, clock.Now, clock.WallNow);
-        Assert.Null(observer.LastForeignChangeAt);
-
-        time.Advance(TimeSpan.FromSeconds(3));
-        observer.ObserveRead(Snapshot(3, ""), clock.Now, clock.WallNow);
-        Assert.Equal(clock.Now, observer.LastForeignChangeAt);
-    }
-
-    [Fact]
     public void OwnWritesAreKnownUntilInvalidated()
     {
         var time = new FakeTimeProvider();
