@@ -30,6 +30,14 @@ public sealed record ElectionInput
     /// <summary>Gets whether the spec's holder signalled within its lease duration.</summary>
     public required bool SpecHolderLive { get; init; }
 
+    /// <summary>
+    /// Gets whether the spec's latest signal is still waiting for its answer: no status written or seen by this
+    /// controller reports an <c>observedGeneration</c> at or past the spec's generation. A candidate stops waiting once
+    /// answered, so the lock is granted (created or taken over) only for a signal that is still outstanding; an
+    /// answered candidate that still wants the lock signals again when status shows it free.
+    /// </summary>
+    public required bool SpecHolderAwaitingAnswer { get; init; }
+
     /// <summary>Gets the lock object as last read or written.</summary>
     public required LockSnapshot Lock { get; init; }
 
@@ -69,7 +77,7 @@ public sealed record ElectionDecision(ElectionAction Action, LockRecord? Record,
 
 /// <summary>
 /// The per-lock decision of DESIGN §3, as a pure function. Absent → create; held by our live candidate → renew; expired or
-/// released and our candidate live → take over; our holder released, stale, or deleted → release; otherwise follow.
+/// released and our live candidate waiting for an answer → take over; our holder released, stale, or deleted → release; otherwise follow.
 /// A corrupt lock object is never overwritten.
 /// </summary>
 public static class ElectionDecider
@@ -87,9 +95,9 @@ public static class ElectionDecider
 
         if (!snapshot.Exists || snapshot.Record is null)
         {
-            return !input.Deleting && input.SpecHolder.Length > 0 && input.SpecHolderLive
+            return !input.Deleting && input.SpecHolder.Length > 0 && input.SpecHolderLive && input.SpecHolderAwaitingAnswer
                 ? new(ElectionAction.Create, Create(input), "no lock object yet")
-                : new(ElectionAction.Follow, null, "no lock object and no live candidate");
+                : new(ElectionAction.Follow, null, "no lock object and no candidate waiting for it");
         }
 
         var current = snapshot.Record;
@@ -122,6 +130,13 @@ public static class ElectionDecider
         if (input.Deleting || input.SpecHolder.Length == 0 || !input.SpecHolderLive)
         {
             return new(ElectionAction.Follow, null, "no live candidate in this cluster");
+        }
+
+        if ((holder.Length == 0 || input.LockExpired) && !input.SpecHolderAwaitingAnswer)
+        {
+            // Granting the lock for a signal already answered would reach a candidate that is no longer waiting: it
+            // signals again once status shows the lock free, and that new signal is answered by a single write.
+            return new(ElectionAction.Follow, null, $"the lock is free; {input.SpecHolder} was answered and has not asked again");
         }
 
         if (holder.Length == 0 || input.LockExpired)

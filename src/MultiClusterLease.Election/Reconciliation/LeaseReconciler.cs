@@ -40,6 +40,8 @@ public sealed partial class LeaseReconciler
     private string? _lockName;
     private long _lastWriteSpecGeneration;
     private long _observedGeneration;
+    private long _reportedObservedGeneration;
+    private string? _uid;
     private string? _lastStatusKey;
     private DateTimeOffset? _lastStatusRenewTime;
     private TimeSpan _lastStatusWriteAt;
@@ -209,6 +211,16 @@ public sealed partial class LeaseReconciler
         if (lease is null)
         {
             return Stop;
+        }
+
+        if (lease.Metadata.Uid != _uid)
+        {
+            // A CR created again under the same name counts its generations from 1: forget the old object's.
+            _uid = lease.Metadata.Uid;
+            _observedGeneration = 0;
+            _reportedObservedGeneration = 0;
+            _lastWriteSpecGeneration = 0;
+            _lastStatusKey = null;
         }
 
         var generation = lease.Metadata.Generation ?? 0;
@@ -395,6 +407,7 @@ public sealed partial class LeaseReconciler
         {
             SpecHolder = specHolder,
             SpecHolderLive = _candidates.IsLive(specHolder, timing.LeaseDuration, now),
+            SpecHolderAwaitingAnswer = (lease.Metadata.Generation ?? 0) > Math.Max(_reportedObservedGeneration, lease.Status?.ObservedGeneration ?? 0),
             Lock = snapshot,
             LockExpired = _lock.IsExpired(now),
             LockHolderIsLocal = _candidates.IsLocal(lockHolder),
@@ -536,6 +549,7 @@ public sealed partial class LeaseReconciler
 
         await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, PatchType.Merge, patch.ToJsonString(), "status", cancellationToken);
         _lastStatusKey = key;
+        _reportedObservedGeneration = Math.Max(_reportedObservedGeneration, status.ObservedGeneration ?? 0);
         _lastStatusRenewTime = status.GlobalRenewTime;
         _lastStatusWriteAt = now;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
@@ -74,21 +75,35 @@ public sealed class ElectionTests
     }
 
     [Fact]
-    public async Task GracefulStop_ReleasesAndHandsOverQuickly()
+    public async Task GracefulStop_ReleasesTheLock_AndTheOtherClusterTakesTheReleasedLock()
     {
         await using var harness = await ElectionHarness.StartAsync(2);
+        var holders = new List<(string Holder, long Epoch)>();
+        harness.Sandbox.Gcs.ObjectWritten += write =>
+        {
+            var record = JsonNode.Parse(write.Body)!;
+            lock (holders)
+            {
+                holders.Add((record["holderIdentity"]!.GetValue<string>(), record["epoch"]!.GetValue<long>()));
+            }
+        };
         var a = harness.StartElector("cluster-a", "a");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
         harness.StartElector("cluster-b", "b");
         await Task.Delay(TimeSpan.FromSeconds(2));
 
-        var stoppedAt = harness.Now;
         await a.StopAsync();
-        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(10)), "no handover");
-        var handover = harness.Log.Terms.Last().Start - stoppedAt;
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(20)), "no handover");
 
-        // Faster than waiting for expiry (8 s): the lease was released.
-        Assert.True(handover < TimeSpan.FromSeconds(6), $"handover took {handover}");
+        // The handover went through a release (holder "", same epoch), not through the expiry of a's lease.
+        List<(string Holder, long Epoch)> history;
+        lock (holders)
+        {
+            history = holders.Where((h, i) => i == 0 || h != holders[i - 1]).ToList();
+        }
+
+        Assert.Equal([("a", 1L), ("", 1L), ("b", 2L)], history.Take(3));
+        Assert.Equal(2, harness.Log.Terms.Last().FencingToken);
         harness.Log.AssertSafe();
     }
 

@@ -10,11 +10,12 @@ public sealed class ElectionDeciderTests
     private static LockSnapshot Held(string holder, long epoch = 3, int transitions = 2, long generation = 100)
         => new() { Generation = generation, Record = new LockRecord { HolderIdentity = holder, Epoch = epoch, LeaseTransitions = transitions, LeaseDurationSeconds = 15, RenewTime = Now.AddSeconds(-1), AcquireTime = Now.AddMinutes(-1), Nonce = "old" } };
 
-    private static ElectionInput Input(LockSnapshot snapshot, string specHolder = "a", bool specLive = true, bool expired = false, bool holderLocal = false, bool holderLive = false, bool signalled = false, bool deleting = false)
+    private static ElectionInput Input(LockSnapshot snapshot, string specHolder = "a", bool specLive = true, bool expired = false, bool holderLocal = false, bool holderLive = false, bool signalled = false, bool deleting = false, bool awaiting = true)
         => new()
         {
             SpecHolder = specHolder,
             SpecHolderLive = specLive,
+            SpecHolderAwaitingAnswer = awaiting,
             Lock = snapshot,
             LockExpired = expired,
             LockHolderIsLocal = holderLocal,
@@ -42,6 +43,11 @@ public sealed class ElectionDeciderTests
         { "expired but our candidate stale → follow", Input(Held("remote"), specLive: false, expired: true), ElectionAction.Follow },
         { "released → take over at once", Input(Held("")), ElectionAction.TakeOver },
         { "released, nobody asking → follow", Input(Held(""), specHolder: ""), ElectionAction.Follow },
+        { "released, our candidate live but already answered → follow (it asks again)", Input(Held(""), awaiting: false), ElectionAction.Follow },
+        { "expired, our candidate live but already answered → follow (it asks again)", Input(Held("remote"), expired: true, awaiting: false), ElectionAction.Follow },
+        { "absent, our candidate live but already answered → follow (it asks again)", Input(LockSnapshot.Absent, awaiting: false), ElectionAction.Follow },
+        { "held by ours, answered, signalled since the last write → renew", Input(Held("a"), holderLocal: true, holderLive: true, signalled: true, awaiting: false), ElectionAction.Renew },
+        { "held by ours, answered, spec says release → release", Input(Held("a"), specHolder: "", holderLocal: true, holderLive: true, awaiting: false), ElectionAction.Release },
         { "other local holder live, spec names newcomer → follow", Input(Held("old-local"), specHolder: "b", holderLocal: true, holderLive: true), ElectionAction.Follow },
         { "other local holder live and signalled, spec names newcomer → renew for holder", Input(Held("old-local"), specHolder: "b", holderLocal: true, holderLive: true, signalled: true), ElectionAction.Renew },
         { "other local holder stale, spec names newcomer → release first", Input(Held("old-local"), specHolder: "b", holderLocal: true), ElectionAction.Release },
