@@ -6,8 +6,9 @@ using System.Globalization;
 using MultiClusterLease.Benchmarks.Infrastructure;
 using MultiClusterLease.Benchmarks.Reporting;
 using MultiClusterLease.Benchmarks.Scenarios;
+using MultiClusterLease.Sandbox.Processes;
 
-var repoRoot = FindRepoRoot();
+var repoRoot = RepositoryRoot.Find();
 if (Console.IsOutputRedirected)
 {
     // make bench | tee: keep the table's rows on one line each.
@@ -167,16 +168,3 @@ root.SetAction(async (parse, cancellationToken) =>
 });
 
 return await root.Parse(args).InvokeAsync();
-
-static string FindRepoRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "MultiClusterLease.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

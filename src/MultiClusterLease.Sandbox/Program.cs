@@ -1,8 +1,9 @@
 using System.CommandLine;
 using MultiClusterLease.Sandbox.Demo;
 using MultiClusterLease.Sandbox.Environment;
+using MultiClusterLease.Sandbox.Processes;
 
-var repoRoot = FindRepoRoot();
+var repoRoot = RepositoryRoot.Find();
 string Built(string project) => Path.Combine(repoRoot, project, "bin", "Debug", "net10.0", $"{Path.GetFileName(project)}.dll");
 
 var dir = new Option<string>("--dir") { Description = "Where the kubeconfig and logs go.", DefaultValueFactory = _ => Path.Combine(repoRoot, ".sandbox") };
@@ -47,16 +48,3 @@ serve.SetAction(async (parse, cancellationToken) =>
 
 var root = new RootCommand("MultiClusterLease sandbox: fake Kubernetes API servers and a fake GCS bucket on this machine.") { demo, serve };
 return await root.Parse(args).InvokeAsync();
-
-static string FindRepoRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "MultiClusterLease.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

@@ -15,6 +15,7 @@ using MultiClusterLease.Kubernetes.Config;
 using MultiClusterLease.Kubernetes.DependencyInjection;
 using MultiClusterLease.Sandbox.Environment;
 using MultiClusterLease.Sandbox.Faults;
+using MultiClusterLease.Testing;
 
 namespace MultiClusterLease.Benchmarks.Infrastructure;
 
@@ -28,6 +29,7 @@ internal sealed class BenchSandbox : IAsyncDisposable
     public const string Namespace = "default";
 
     private readonly List<IAsyncDisposable> _owned = [];
+    private readonly Dictionary<RunningElector, RenewalCounter> _renewals = [];
     private readonly BenchSettings _settings;
 
     private BenchSandbox(SandboxEnvironment sandbox, BenchSettings settings)
@@ -204,7 +206,7 @@ internal sealed class BenchSandbox : IAsyncDisposable
     }
 
     /// <summary>Creates (does not start) a candidate on the real client library: <see cref="MultiClusterLeaseCandidate"/> + <see cref="MultiClusterLeaderElector"/>.</summary>
-    public BenchCandidate CreateCandidate(string cluster, string identity, string lease, LeaseTimings timings, string? lockName = null)
+    public RunningElector CreateCandidate(string cluster, string identity, string lease, LeaseTimings timings, string? lockName = null)
     {
         var api = Api(cluster, CandidateAgent(identity));
         var options = new MultiClusterLeaseCandidateOptions
@@ -220,9 +222,23 @@ internal sealed class BenchSandbox : IAsyncDisposable
         var counter = new RenewalCounter(Logs.CreateLogger<MultiClusterLeaseCandidate>());
         var candidate = new MultiClusterLeaseCandidate(api, options, null, counter);
         var elector = new MultiClusterLeaderElector(candidate, null, Logs.CreateLogger<MultiClusterLeaderElector>());
-        var running = new BenchCandidate(identity, cluster, candidate, elector, counter);
+        var running = new RunningElector(cluster, candidate, elector);
         _owned.Add(running);
+        lock (_renewals)
+        {
+            _renewals[running] = counter;
+        }
+
         return running;
+    }
+
+    /// <summary>Gets the renewals counted for a candidate made by <see cref="CreateCandidate"/>.</summary>
+    public RenewalCounter Renewals(RunningElector candidate)
+    {
+        lock (_renewals)
+        {
+            return _renewals[candidate];
+        }
     }
 
     public static string LockNameOf(string lease) => $"bench/{lease}";
@@ -325,100 +341,5 @@ internal sealed class InProcessController(string cluster, string userAgent, Serv
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await Controller.StopAsync(timeout.Token);
         await provider.DisposeAsync();
-    }
-}
-
-/// <summary>A candidate on the real client library, with its leadership events time-stamped.</summary>
-internal sealed class BenchCandidate : IAsyncDisposable
-{
-    private readonly CancellationTokenSource _stop = new();
-    private readonly TaskCompletionSource<long> _leading = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _terms;
-    private int _lost;
-    private int _disposed;
-
-    public BenchCandidate(string identity, string cluster, MultiClusterLeaseCandidate candidate, MultiClusterLeaderElector elector, RenewalCounter renewals)
-    {
-        Identity = identity;
-        Cluster = cluster;
-        Candidate = candidate;
-        Elector = elector;
-        Renewals = renewals;
-        elector.StartedLeading += (_, _) =>
-        {
-            Interlocked.Increment(ref _terms);
-            _leading.TrySetResult(Stopwatch.GetTimestamp());
-        };
-        elector.StoppedLeading += (_, _) =>
-        {
-            if (!_stop.IsCancellationRequested)
-            {
-                Interlocked.Increment(ref _lost);
-            }
-        };
-    }
-
-    public string Identity { get; }
-
-    public string Cluster { get; }
-
-    public MultiClusterLeaseCandidate Candidate { get; }
-
-    public MultiClusterLeaderElector Elector { get; }
-
-    public RenewalCounter Renewals { get; }
-
-    public Task Run { get; private set; } = Task.CompletedTask;
-
-    /// <summary>Gets the Stopwatch timestamp of the first StartedLeading.</summary>
-    public Task<long> Leading => _leading.Task;
-
-    /// <summary>Gets how many times leadership ended while the candidate was not being stopped.</summary>
-    public int LostLeadership => Volatile.Read(ref _lost);
-
-    public int Terms => Volatile.Read(ref _terms);
-
-    /// <summary>Starts the elector; returns the Stopwatch timestamp just before.</summary>
-    public long Start()
-    {
-        var at = Stopwatch.GetTimestamp();
-        Run = Task.Run(() => Elector.RunAsync(_stop.Token));
-        return at;
-    }
-
-    /// <summary>Graceful shutdown: leadership ends and the lease is released (what a pod does on SIGTERM).</summary>
-    public async Task StopAsync()
-    {
-        await _stop.CancelAsync();
-        await Run;
-    }
-
-    /// <summary>
-    /// A crash, in-process: the elector stops without releasing and the candidate (its watch) is disposed, so no
-    /// further API call is made — what the API server sees of a killed process.
-    /// </summary>
-    public async Task CrashAsync()
-    {
-        Elector.ReleaseOnCancel = false;
-        await _stop.CancelAsync();
-        await Run;
-        await Candidate.DisposeAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        if (!_stop.IsCancellationRequested)
-        {
-            Elector.ReleaseOnCancel = false;
-            await _stop.CancelAsync();
-        }
-
-        await Run;
-        await Candidate.DisposeAsync();
     }
 }

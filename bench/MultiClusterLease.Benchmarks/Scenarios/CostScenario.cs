@@ -41,7 +41,7 @@ internal static class CostScenario
         await Task.Delay(timings.Lease / 2, cancellationToken);
 
         env.ResetCounts();
-        leader.Renewals.Reset();
+        env.Renewals(leader).Reset();
         controllerA.Backend.Reset();
         controllerB.Backend.Reset();
         var started = Stopwatch.GetTimestamp();
@@ -49,7 +49,7 @@ internal static class CostScenario
         var gcs = env.GcsCounts();
         var kubeA = env.KubernetesCounts("cluster-a");
         var kubeB = env.KubernetesCounts("cluster-b");
-        var renewals = leader.Renewals.Confirmed;
+        var renewals = env.Renewals(leader).Confirmed;
         var polls = controllerB.Backend.Reads;
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var lostLeadership = leader.LostLeadership;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MultiClusterLease.Benchmarks.Infrastructure;
 using MultiClusterLease.Benchmarks.Reporting;
 
@@ -36,71 +35,12 @@ internal static class FailoverScenario
     {
         var parallel = Math.Max(1, Math.Min(settings.FailoverParallel, runs));
         Say.Heading($"crash failover ({tag} timings {timings}): {runs} runs, {parallel} side by side");
-        var failovers = new List<double>();
-        var releases = new List<double>();
-        var takeovers = new List<double>();
-        var failed = 0;
-        var gate = new Lock();
-        var random = new Random(settings.Seed);
-        for (var round = 0; round * parallel < runs; round++)
-        {
-            var inRound = Math.Min(parallel, runs - (round * parallel));
-            var delays = Enumerable.Range(0, inRound).Select(_ => random.NextDouble()).ToArray();
-            await Task.WhenAll(Enumerable.Range(0, inRound).Select(async k =>
-            {
-                var lease = $"fo-{tag}-{round}-{k}";
-                var lockName = BenchSandbox.LockNameOf(lease);
-                await Task.Delay(k * 100, cancellationToken);
-                var leader = env.CreateCandidate("cluster-a", $"{lease}-a", lease, timings);
-                leader.Start();
-                if (await AcquisitionScenario.WaitAsync(leader.Leading, TimeSpan.FromSeconds(30)) is null)
-                {
-                    Say.Warn($"  {lease}: the leader never led");
-                    lock (gate)
-                    {
-                        failed++;
-                    }
-
-                    return;
-                }
-
-                var follower = env.CreateCandidate("cluster-b", $"{lease}-b", lease, timings);
-                follower.Start();
-                await BenchSandbox.WhenAsync(() => follower.Elector.CurrentLeader == leader.Identity, TimeSpan.FromSeconds(30), 20, cancellationToken);
-                await Task.Delay(timings.Retry * (1 + delays[k]), cancellationToken);
-
-                var crashedAt = Stopwatch.GetTimestamp();
-                await leader.CrashAsync();
-                var released = BenchSandbox.WhenAsync(() => env.Lock(lockName).Holder != leader.Identity, timings.Lease + timings.Retry + TimeSpan.FromSeconds(15), 5, cancellationToken);
-                var led = await AcquisitionScenario.WaitAsync(follower.Leading, timings.Lease + timings.Retry + TimeSpan.FromSeconds(15));
-                var releasedAt = await released;
-                lock (gate)
-                {
-                    if (led is { } at)
-                    {
-                        failovers.Add(BenchSandbox.Milliseconds(crashedAt, at));
-                    }
-                    else
-                    {
-                        failed++;
-                        Say.Warn($"  {lease}: no failover to {follower.Identity}");
-                    }
-
-                    if (releasedAt is { } r)
-                    {
-                        releases.Add(BenchSandbox.Milliseconds(crashedAt, r));
-                        if (led is { } l)
-                        {
-                            takeovers.Add(BenchSandbox.Milliseconds(r, l));
-                        }
-                    }
-                }
-
-                await follower.StopAsync();
-                await leader.DisposeAsync();
-                await follower.DisposeAsync();
-            }));
-        }
+        var (failovers, releases, takeovers, failed) = await LeaderChangeRuns.RunAsync(
+            env, timings, runs, parallel, settings.Seed, $"fo-{tag}", TimeSpan.Zero,
+            leader => leader.CrashAsync(),
+            (state, leader) => state.Holder != leader,
+            timings.Lease + timings.Retry + TimeSpan.FromSeconds(15),
+            cancellationToken);
 
         var boundMs = (timings.LeaseDuration + timings.RetryPeriod) * 1000.0;
         var ratios = failovers.Select(f => f / boundMs).ToList();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MultiClusterLease.Benchmarks.Infrastructure;
 using MultiClusterLease.Benchmarks.Reporting;
 
@@ -31,72 +30,12 @@ internal static class HandoverScenario
         var runs = settings.HandoverRuns;
         var parallel = Math.Max(1, Math.Min(settings.HandoverParallel, runs));
         Say.Heading($"graceful handover, {title}: {runs} runs, {parallel} side by side, timings {timings}");
-        var handovers = new List<double>();
-        var releases = new List<double>();
-        var takeovers = new List<double>();
-        var failed = 0;
-        var gate = new Lock();
-        var random = new Random(settings.Seed);
-        for (var round = 0; round * parallel < runs; round++)
-        {
-            var inRound = Math.Min(parallel, runs - (round * parallel));
-            var phases = Enumerable.Range(0, inRound).Select(_ => random.NextDouble()).ToArray();
-            await Task.WhenAll(Enumerable.Range(0, inRound).Select(async k =>
-            {
-                var lease = $"ho-{tag}-{round}-{k}";
-                var lockName = BenchSandbox.LockNameOf(lease);
-                await Task.Delay(k * 100, cancellationToken);
-                var leader = env.CreateCandidate("cluster-a", $"{lease}-a", lease, timings);
-                leader.Start();
-                if (await AcquisitionScenario.WaitAsync(leader.Leading, TimeSpan.FromSeconds(30)) is null)
-                {
-                    Say.Warn($"  {lease}: the leader never led");
-                    lock (gate)
-                    {
-                        failed++;
-                    }
-
-                    return;
-                }
-
-                var follower = env.CreateCandidate("cluster-b", $"{lease}-b", lease, timings);
-                follower.Start();
-                await BenchSandbox.WhenAsync(() => follower.Elector.CurrentLeader == leader.Identity, TimeSpan.FromSeconds(30), 20, cancellationToken);
-                await Task.Delay(settle + (timings.Retry * (1 + phases[k])), cancellationToken);
-
-                var stoppedAt = Stopwatch.GetTimestamp();
-                var stopping = leader.StopAsync();
-                var released = BenchSandbox.WhenAsync(() => env.Lock(lockName).Holder.Length == 0, timings.Lease + TimeSpan.FromSeconds(5), 2, cancellationToken);
-                var led = await AcquisitionScenario.WaitAsync(follower.Leading, timings.Lease + timings.Retry + TimeSpan.FromSeconds(10));
-                await stopping;
-                var releasedAt = await released;
-                lock (gate)
-                {
-                    if (led is { } at)
-                    {
-                        handovers.Add(BenchSandbox.Milliseconds(stoppedAt, at));
-                    }
-                    else
-                    {
-                        failed++;
-                        Say.Warn($"  {lease}: no handover to {follower.Identity}");
-                    }
-
-                    if (releasedAt is { } r)
-                    {
-                        releases.Add(BenchSandbox.Milliseconds(stoppedAt, r));
-                        if (led is { } l)
-                        {
-                            takeovers.Add(BenchSandbox.Milliseconds(r, l));
-                        }
-                    }
-                }
-
-                await follower.StopAsync();
-                await leader.DisposeAsync();
-                await follower.DisposeAsync();
-            }));
-        }
+        var (handovers, releases, takeovers, failed) = await LeaderChangeRuns.RunAsync(
+            env, timings, runs, parallel, settings.Seed, $"ho-{tag}", settle,
+            leader => leader.StopAsync(),
+            (state, _) => state.Holder.Length == 0,
+            timings.Lease + timings.Retry + TimeSpan.FromSeconds(10),
+            cancellationToken);
 
         Say.Line($"  handover: p50 {Stats.Percentile([.. handovers.Order()], 0.5):0} ms over {handovers.Count} runs ({failed} failed)");
         var common = settings.Common();

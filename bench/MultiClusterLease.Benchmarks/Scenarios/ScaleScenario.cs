@@ -8,6 +8,8 @@ using MultiClusterLease.Benchmarks.Reporting;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Kubernetes.Json;
+using MultiClusterLease.Sandbox.Processes;
+using MultiClusterLease.Testing;
 using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
 
 namespace MultiClusterLease.Benchmarks.Scenarios;
@@ -103,15 +105,15 @@ internal static class ScaleScenario
 
         var logPath = Path.Combine(settings.RepoRoot, "bench", "out", $"scale-{total}-controller.log");
         var startedAt = Stopwatch.GetTimestamp();
-        await using var controller = ChildProcess.Start(settings.ControllerDll,
+        await using var controller = ManagedProcess.Start("controller", settings.ControllerDll,
         [
             "--gcs-bucket", env.Sandbox.Bucket, "--gcs-endpoint", env.Sandbox.Gcs.BaseAddress.ToString(),
             "--kubeconfig", env.Sandbox.KubeconfigPath, "--context", Cluster, "--namespace", BenchSandbox.Namespace,
             "--health-probe-bind-address", "127.0.0.1:0", "--identity", Identity,
-        ], environment, logPath);
+        ], logPath, environment: environment);
         Say.Line($"  controller pid {controller.Id}, log {Path.GetRelativePath(settings.RepoRoot, logPath)}");
 
-        var real = new List<BenchCandidate>();
+        var real = new List<RunningElector>();
         for (var j = 0; j < realCount; j++)
         {
             var candidate = env.CreateCandidate(Cluster, $"scale-real-{j}", $"scale-real-{j}", timings);
@@ -149,7 +151,7 @@ internal static class ScaleScenario
         env.ResetCounts();
         foreach (var candidate in real)
         {
-            candidate.Renewals.Reset();
+            env.Renewals(candidate).Reset();
         }
 
         var lostBefore = real.Sum(c => c.LostLeadership);
@@ -182,8 +184,8 @@ internal static class ScaleScenario
         await monitoring.CancelAsync();
         var gaps = await monitorTask;
         var lost = real.Sum(c => c.LostLeadership) - lostBefore;
-        var realRenewals = real.Sum(c => c.Renewals.Confirmed);
-        var realUnanswered = real.Sum(c => c.Renewals.Unanswered);
+        var realRenewals = real.Sum(c => env.Renewals(c).Confirmed);
+        var realUnanswered = real.Sum(c => env.Renewals(c).Unanswered);
         foreach (var candidate in real)
         {
             await candidate.StopAsync();

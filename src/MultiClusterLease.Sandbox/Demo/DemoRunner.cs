@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MultiClusterLease.Sandbox.Environment;
+using MultiClusterLease.Sandbox.Processes;
 
 namespace MultiClusterLease.Sandbox.Demo;
 

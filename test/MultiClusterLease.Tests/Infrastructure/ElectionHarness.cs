@@ -10,6 +10,7 @@ using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Kubernetes.Config;
 using MultiClusterLease.Kubernetes.DependencyInjection;
 using MultiClusterLease.Sandbox.Environment;
+using MultiClusterLease.Testing;
 
 namespace MultiClusterLease.Tests.Infrastructure;
 
@@ -120,14 +121,15 @@ internal sealed class ElectionHarness : IAsyncDisposable
     }
 
     /// <summary>Starts a candidate on our own elector; cancel the returned source to stop it (with release), or call Crash.</summary>
-    public RunningCandidate StartElector(string cluster, string identity, Func<string, string, MultiClusterLeaseCandidateOptions>? options = null, TimeProvider? timeProvider = null)
+    public RunningElector StartElector(string cluster, string identity, Func<string, string, MultiClusterLeaseCandidateOptions>? options = null, TimeProvider? timeProvider = null)
     {
         var candidate = new MultiClusterLeaseCandidate(Api(cluster, identity), (options ?? ((c, i) => Options(c, i)))(cluster, identity), timeProvider, TestLogging.Factory.CreateLogger<MultiClusterLeaseCandidate>());
         var elector = new MultiClusterLeaderElector(candidate, timeProvider, TestLogging.Factory.CreateLogger<MultiClusterLeaderElector>());
         elector.StartedLeading += (_, e) => Log.Started(identity, e.FencingToken, Now);
         elector.StoppedLeading += (_, _) => Log.Stopped(identity, Now);
-        var running = new RunningCandidate(identity, cluster, candidate, elector);
+        var running = new RunningElector(cluster, candidate, elector);
         _disposables.Add(running);
+        running.Start();
         return running;
     }
 
@@ -193,56 +195,6 @@ internal sealed class ElectionHarness : IAsyncDisposable
     private sealed class AsyncDisposableAction(Func<ValueTask> action) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => action();
-    }
-}
-
-internal sealed class RunningCandidate : IAsyncDisposable
-{
-    private readonly CancellationTokenSource _stop = new();
-
-    public RunningCandidate(string identity, string cluster, MultiClusterLeaseCandidate candidate, MultiClusterLeaderElector elector)
-    {
-        Identity = identity;
-        Cluster = cluster;
-        Candidate = candidate;
-        Elector = elector;
-        Run = Task.Run(() => elector.RunAsync(_stop.Token));
-    }
-
-    public string Identity { get; }
-
-    public string Cluster { get; }
-
-    public MultiClusterLeaseCandidate Candidate { get; }
-
-    public MultiClusterLeaderElector Elector { get; }
-
-    public Task Run { get; }
-
-    /// <summary>Stops gracefully: leadership ends and the lease is released.</summary>
-    public async Task StopAsync()
-    {
-        await _stop.CancelAsync();
-        await Run;
-    }
-
-    /// <summary>Crashes: the process would stop at once, with no release and no further API calls.</summary>
-    public async Task CrashAsync()
-    {
-        Elector.ReleaseOnCancel = false;
-        await _stop.CancelAsync();
-        await Run;
-        await Candidate.DisposeAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_stop.IsCancellationRequested)
-        {
-            await CrashAsync();
-        }
-
-        await Candidate.DisposeAsync();
     }
 }
 

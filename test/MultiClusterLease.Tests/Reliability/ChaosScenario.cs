@@ -5,6 +5,7 @@ using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Sandbox.Gcs;
+using MultiClusterLease.Testing;
 using MultiClusterLease.Tests.Infrastructure;
 
 namespace MultiClusterLease.Tests.Reliability;
@@ -112,7 +113,7 @@ internal sealed class ChaosScenario
                     }));
                 }
 
-                Note(harness, $"candidate {identity} in {cluster} ({(candidates[^1].Handle is RunningCandidate ? "our elector" : "official elector model")}), leaseDuration {leaseByCluster[cluster]} s, clock offset {clock.Offset}");
+                Note(harness, $"candidate {identity} in {cluster} ({(candidates[^1].Handle is RunningElector ? "our elector" : "official elector model")}), leaseDuration {leaseByCluster[cluster]} s, clock offset {clock.Offset}");
             }
         }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Client.LeaderElection;
+using MultiClusterLease.Testing;
 
 namespace MultiClusterLease.E2E.Tests;
 
@@ -71,27 +72,22 @@ internal sealed class Candidate : IAsyncDisposable
     public static readonly TimeSpan RenewDeadline = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(2);
 
-    private readonly CancellationTokenSource _stop = new();
-    private readonly MultiClusterLeaseCandidate _candidate;
-    private readonly MultiClusterLeaderElector _elector;
-    private readonly Task _run;
+    private readonly RunningElector _running;
 
-    private Candidate(Site site, string identity, MultiClusterLeaseCandidate candidate, MultiClusterLeaderElector elector)
+    private Candidate(Site site, RunningElector running)
     {
         Site = site;
-        Identity = identity;
-        _candidate = candidate;
-        _elector = elector;
-        _run = Task.Run(() => elector.RunAsync(_stop.Token));
+        _running = running;
+        running.Start();
     }
 
     public Site Site { get; }
 
-    public string Identity { get; }
+    public string Identity => _running.Identity;
 
-    public bool IsLeader => _elector.IsLeader;
+    public bool IsLeader => _running.Elector.IsLeader;
 
-    public long FencingToken => _candidate.FencingToken;
+    public long FencingToken => _running.Candidate.FencingToken;
 
     public static Candidate Start(Site site, string crName, string identity, string lockName, LeadershipLog log)
     {
@@ -112,33 +108,19 @@ internal sealed class Candidate : IAsyncDisposable
         var elector = new MultiClusterLeaderElector(candidate, null, E2ELogging.Factory.CreateLogger<MultiClusterLeaderElector>());
         elector.StartedLeading += (_, e) => log.Started(identity, e.FencingToken);
         elector.StoppedLeading += (_, _) => log.Stopped(identity);
-        return new Candidate(site, identity, candidate, elector);
+        return new Candidate(site, new RunningElector(site.Name, candidate, elector));
     }
 
     /// <summary>Stops gracefully: leadership ends and the lease is released.</summary>
-    public async Task StopAsync()
-    {
-        await _stop.CancelAsync();
-        await _run;
-    }
+    public Task StopAsync() => _running.StopAsync();
 
     /// <summary>Crashes: stops at once, with no release and no further API call.</summary>
-    public async Task CrashAsync()
-    {
-        _elector.ReleaseOnCancel = false;
-        await _stop.CancelAsync();
-        await _run;
-        await _candidate.DisposeAsync();
-    }
+    public Task CrashAsync() => _running.CrashAsync();
 
+    /// <summary>Stops gracefully unless already stopped or crashed, so a scenario leaves no lock held behind.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_stop.IsCancellationRequested)
-        {
-            await StopAsync();
-        }
-
-        await _candidate.DisposeAsync();
-        _stop.Dispose();
+        await _running.StopAsync();
+        await _running.DisposeAsync();
     }
 }
