@@ -146,6 +146,39 @@ internal sealed class ElectionHarness : IAsyncDisposable
         return running;
     }
 
+    /// <summary>
+    /// Starts recording the (holder, epoch) of every committed write of the lock object, in commit order, consecutive
+    /// repeats (renewals) merged: e.g. [("a", 1), ("", 1), ("b", 2)] is a release by a, then a takeover by b.
+    /// </summary>
+    public Func<IReadOnlyList<(string Holder, long Epoch)>> RecordLockHistory(string lockName = "tests/election")
+    {
+        var holders = new List<(string Holder, long Epoch)>();
+        Sandbox.Gcs.ObjectWritten += write =>
+        {
+            if (write.Name != $"leases/{lockName}")
+            {
+                return;
+            }
+
+            var record = JsonNode.Parse(write.Body)!;
+            var entry = (record["holderIdentity"]!.GetValue<string>(), record["epoch"]!.GetValue<long>());
+            lock (holders)
+            {
+                if (holders.Count == 0 || holders[^1] != entry)
+                {
+                    holders.Add(entry);
+                }
+            }
+        };
+        return () =>
+        {
+            lock (holders)
+            {
+                return [.. holders];
+            }
+        };
+    }
+
     public JsonObject? Lease(string cluster)
         => Sandbox.Cluster(cluster).GetObject("multicluster.core.cnrm.cloud.google.com", "v1alpha1", "multiclusterleases", Namespace, LeaseName);
 

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
@@ -78,15 +77,7 @@ public sealed class ElectionTests
     public async Task GracefulStop_ReleasesTheLock_AndTheOtherClusterTakesTheReleasedLock()
     {
         await using var harness = await ElectionHarness.StartAsync(2);
-        var holders = new List<(string Holder, long Epoch)>();
-        harness.Sandbox.Gcs.ObjectWritten += write =>
-        {
-            var record = JsonNode.Parse(write.Body)!;
-            lock (holders)
-            {
-                holders.Add((record["holderIdentity"]!.GetValue<string>(), record["epoch"]!.GetValue<long>()));
-            }
-        };
+        var history = harness.RecordLockHistory();
         var a = harness.StartElector("cluster-a", "a");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
         harness.StartElector("cluster-b", "b");
@@ -96,13 +87,7 @@ public sealed class ElectionTests
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(20)), "no handover");
 
         // The handover went through a release (holder "", same epoch), not through the expiry of a's lease.
-        List<(string Holder, long Epoch)> history;
-        lock (holders)
-        {
-            history = holders.Where((h, i) => i == 0 || h != holders[i - 1]).ToList();
-        }
-
-        Assert.Equal([("a", 1L), ("", 1L), ("b", 2L)], history.Take(3));
+        Assert.Equal([("a", 1L), ("", 1L), ("b", 2L)], history());
         Assert.Equal(2, harness.Log.Terms.Last().FencingToken);
         harness.Log.AssertSafe();
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MultiClusterLease.Kubernetes.Api.Core;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 using MultiClusterLease.Kubernetes.Client;
 using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
@@ -48,6 +49,13 @@ internal sealed class Scenario(E2EEnvironment environment, string name) : IAsync
     /// <summary>The holder and fencing token a site's CR reports.</summary>
     public async Task<(string Holder, long Token)> ReportedAsync(Site site)
         => await GetAsync(site) is { Status: { } status } ? (status.GlobalHolderIdentity ?? "", status.FencingToken ?? 0) : ("", 0);
+
+    /// <summary>The messages of the Events a site's controller recorded on this scenario's CR with <paramref name="reason"/>.</summary>
+    public async Task<IReadOnlyList<string>> EventMessagesAsync(Site site, string reason)
+    {
+        var events = await site.Api.ListAsync<Event>(ResourceType.Events, site.Namespace);
+        return [.. events.Items.Where(e => e.InvolvedObject.Name == CrName && e.Reason == reason).Select(e => e.Message ?? "")];
+    }
 
     /// <summary>The holder and epoch of the lock object.</summary>
     public async Task<(string Holder, long Epoch)?> LockAsync()
