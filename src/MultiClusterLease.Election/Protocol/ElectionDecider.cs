@@ -132,16 +132,13 @@ public static class ElectionDecider
             return new(ElectionAction.Follow, null, "no live candidate in this cluster");
         }
 
-        if ((holder.Length == 0 || input.LockExpired) && !input.SpecHolderAwaitingAnswer)
+        if (holder.Length == 0 || input.LockExpired)
         {
             // Granting the lock for a signal already answered would reach a candidate that is no longer waiting: it
             // signals again once status shows the lock free, and that new signal is answered by a single write.
-            return new(ElectionAction.Follow, null, $"the lock is free; {input.SpecHolder} was answered and has not asked again");
-        }
-
-        if (holder.Length == 0 || input.LockExpired)
-        {
-            return new(ElectionAction.TakeOver, TakeOver(current, input), holder.Length == 0 ? "the lock was released" : $"the lock of {holder} expired");
+            return input.SpecHolderAwaitingAnswer
+                ? new(ElectionAction.TakeOver, TakeOver(current, input), holder.Length == 0 ? "the lock was released" : $"the lock of {holder} expired")
+                : new(ElectionAction.Follow, null, $"the lock is free; {input.SpecHolder} was answered and has not asked again");
         }
 
         return new(ElectionAction.Follow, null, $"{holder} holds the lock");

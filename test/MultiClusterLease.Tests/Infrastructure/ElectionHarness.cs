@@ -133,6 +133,19 @@ internal sealed class ElectionHarness : IAsyncDisposable
         return running;
     }
 
+    /// <summary>
+    /// The opening of the two-cluster scenarios: candidate "a" in cluster-a is elected, then candidate "b" starts in
+    /// cluster-b and follows for 2 s (it has signalled once and been refused).
+    /// </summary>
+    public async Task<(RunningElector A, RunningElector B)> ElectAThenStartBAsync()
+    {
+        var a = StartElector("cluster-a", "a");
+        Assert.True(await EventuallyAsync(() => Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)), "a was not elected");
+        var b = StartElector("cluster-b", "b");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        return (a, b);
+    }
+
     /// <summary>Starts a candidate driven by the model of the official LeaderElector over <see cref="MultiClusterLeaseLock"/>.</summary>
     public RunningOfficialCandidate StartOfficial(string cluster, string identity, int seed = 0, MultiClusterLeaseCandidateOptions? candidateOptions = null, TimeProvider? timeProvider = null)
     {

@@ -56,10 +56,7 @@ public sealed class ElectionTests
     public async Task LeaderCrash_AnotherClusterTakesOverAfterExpiry_WithAGreaterFencingToken()
     {
         await using var harness = await ElectionHarness.StartAsync(2);
-        var a = harness.StartElector("cluster-a", "a");
-        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
-        var b = harness.StartElector("cluster-b", "b");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var (a, b) = await harness.ElectAThenStartBAsync();
 
         var crashedAt = harness.Now;
         await a.CrashAsync();
@@ -78,10 +75,7 @@ public sealed class ElectionTests
     {
         await using var harness = await ElectionHarness.StartAsync(2);
         var history = harness.RecordLockHistory();
-        var a = harness.StartElector("cluster-a", "a");
-        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
-        harness.StartElector("cluster-b", "b");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var (a, _) = await harness.ElectAThenStartBAsync();
 
         await a.StopAsync();
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(20)), "no handover");

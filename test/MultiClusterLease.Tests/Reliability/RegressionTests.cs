@@ -33,10 +33,7 @@ public sealed class RegressionTests
     {
         await using var harness = await ElectionHarness.StartAsync(2);
         var history = harness.RecordLockHistory();
-        var a = harness.StartElector("cluster-a", "a");
-        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
-        harness.StartElector("cluster-b", "b");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var (a, _) = await harness.ElectAThenStartBAsync();
 
         // The app is uninstalled: its candidate stops (crash-like, no release) and its CR is deleted.
         await a.CrashAsync();
