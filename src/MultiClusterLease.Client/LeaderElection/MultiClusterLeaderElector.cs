@@ -12,9 +12,10 @@ public sealed record LeadershipEventArgs(string Identity, long FencingToken, Can
 
 /// <summary>
 /// A leader elector for a <see cref="MultiClusterLeaseCandidate"/>: it follows until the global lock looks free or
-/// expired, acquires it, renews it every retry period, stops leading when renewals fail for the renew deadline (counted
-/// from the signal of the last confirmed renewal, so never later than the safety inequality allows), contends again
-/// after losing, and releases the lease when cancelled so another cluster takes over at once.
+/// expired, acquires it, renews it every retry period (sooner when an answer came late), stops leading when renewals
+/// fail for the renew deadline (counted from the signal of the last confirmed renewal, so never later than the safety
+/// inequality allows), contends again after losing, and releases the lease when cancelled so another cluster takes
+/// over at once.
 /// </summary>
 public sealed partial class MultiClusterLeaderElector
 {
@@ -142,7 +143,8 @@ public sealed partial class MultiClusterLeaderElector
         ReportLeader(_options.Identity);
 
         // Leadership ends at the latest RenewDeadline after the signal of the last confirmed renewal.
-        using var leadership = new CancellationTokenSource(Remaining(acquired.SignalledAt), _timeProvider);
+        var signalledAt = acquired.SignalledAt;
+        using var leadership = new CancellationTokenSource(Remaining(signalledAt), _timeProvider);
         var args = new LeadershipEventArgs(_options.Identity, token, leadership.Token);
         _isLeader = true;
         Log.StartedLeading(_logger, _candidate.Describe(), _options.Identity, token);
@@ -154,14 +156,15 @@ public sealed partial class MultiClusterLeaderElector
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, leadership.Token);
                 try
                 {
-                    await Task.Delay(_options.RetryPeriod, _timeProvider, linked.Token);
+                    await Task.Delay(NextRenewalDelay(signalledAt), _timeProvider, linked.Token);
                     var renewed = await RenewAsync(linked.Token);
                     if (renewed is null)
                     {
                         break;
                     }
 
-                    leadership.CancelAfter(Remaining(renewed.SignalledAt));
+                    signalledAt = renewed.SignalledAt;
+                    leadership.CancelAfter(Remaining(signalledAt));
                 }
                 catch (OperationCanceledException)
                 {
@@ -208,6 +211,17 @@ public sealed partial class MultiClusterLeaderElector
 
             await Task.Delay(_options.RetryPeriod / 4, _timeProvider, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Every retry period, or sooner when the answer that started this term (or the last renewal) came late: the next
+    /// renewal starts at the latest one confirmation timeout before leadership would end, so that a slow answer (GCS's
+    /// one write per second, a cold start) does not end leadership before the renewal had a chance.
+    /// </summary>
+    private TimeSpan NextRenewalDelay(long signalledAt)
+    {
+        var latest = Remaining(signalledAt) - _options.EffectiveConfirmationTimeout;
+        return latest >= _options.RetryPeriod ? _options.RetryPeriod : latest > TimeSpan.Zero ? latest : TimeSpan.Zero;
     }
 
     private TimeSpan Remaining(long signalledAt)

@@ -87,6 +87,22 @@ public sealed class ElectionTests
     }
 
     [Fact]
+    public async Task ALateFirstAnswer_IsRenewedBeforeTheRenewDeadline_LeadershipDoesNotLapse()
+    {
+        await using var harness = await ElectionHarness.StartAsync(1);
+
+        // The first signal (the CR's creation) reaches the API server 1.2 s after the candidate made it, so its answer
+        // leaves less than a retry period (2 s) of the renew deadline (3 s, counted from the signal).
+        harness.Sandbox.Cluster("cluster-a").Faults.Add(new FaultRule { Caller = "candidate", Method = "POST", Action = FaultAction.Delay, Latency = TimeSpan.FromSeconds(1.2), RemainingCount = 1 });
+        harness.StartElector("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
+        await Task.Delay(TimeSpan.FromSeconds(6));
+
+        var term = Assert.Single(harness.Log.Terms);
+        Assert.Null(term.End);
+    }
+
+    [Fact]
     public async Task DeletingTheLeadersCR_ReleasesTheLockAndRemovesTheFinalizer()
     {
         await using var harness = await ElectionHarness.StartAsync(1);
