@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
+using MultiClusterLease.Election.Reconciliation;
 using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
@@ -118,6 +119,7 @@ public sealed class ElectionTests
         var api = harness.Api("cluster-a", "admin");
         await api.DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
         Assert.True(await ElectionHarness.EventuallyAsync(() => Events(harness, "ReleasePending").Any(m => m.Contains("waiting up to", StringComparison.Ordinal)), TimeSpan.FromSeconds(5)), "no ReleasePending event");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null || Condition(harness, LeaseReconciler.ReleasePendingCondition) == ("True", "HolderMayStillLead"), TimeSpan.FromSeconds(5)), "no ReleasePending condition");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null, FailoverBound + TimeSpan.FromSeconds(5)), "the CR was not deleted (finalizer kept)");
         var lockObject = harness.LockObject()!;
         Assert.Equal("", lockObject["holderIdentity"]!.GetValue<string>());
