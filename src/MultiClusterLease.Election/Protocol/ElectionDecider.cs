@@ -58,7 +58,7 @@ public sealed record ElectionInput
     /// the spec version right before named the holder (see <see cref="CandidateTracker.ReleasedBy"/>). A <c>""</c> written
     /// by another local candidate, or by an unknown writer, is not the holder's release: the holder may still lead.
     /// </summary>
-    public bool LockHolderReleased { get; init; }
+    public required bool LockHolderReleased { get; init; }
 
     /// <summary>
     /// Gets whether the lock's holder, if local, signalled (wrote the spec) since this controller last wrote the lock
