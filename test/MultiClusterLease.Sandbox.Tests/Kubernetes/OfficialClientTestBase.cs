@@ -9,15 +9,23 @@ using static MultiClusterLease.Sandbox.Tests.Kubernetes.ApiClient;
 
 namespace MultiClusterLease.Sandbox.Tests.Kubernetes;
 
-/// <summary>A fake API server per test, driven by the official KubernetesClient.</summary>
+/// <summary>A fake API server per test, driven by the official KubernetesClient (and kubectl).</summary>
 public abstract class OfficialClientTestBase : ServerTestBase, IDisposable
 {
     private k8s.Kubernetes? _client;
+    private Kubectl? _kubectl;
 
     /// <summary>Gets the official client, connected to the server (any bearer token is accepted).</summary>
     protected IKubernetes Client => _client ??= new k8s.Kubernetes(new KubernetesClientConfiguration { Host = Server.BaseAddress.ToString(), AccessToken = "anything" });
 
-    public void Dispose() => _client?.Dispose();
+    /// <summary>Gets kubectl with a kubeconfig for the server.</summary>
+    internal Kubectl Kubectl => _kubectl ??= new Kubectl(Server);
+
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _kubectl?.Dispose();
+    }
 
     /// <summary>A MultiClusterLease with a valid spec, as the official client sends it.</summary>
     protected static McLease NewLease(string name, string holder = "pod-a", params string[] finalizers) => new()

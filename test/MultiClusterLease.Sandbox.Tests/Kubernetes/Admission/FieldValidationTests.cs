@@ -5,7 +5,7 @@ using static MultiClusterLease.Sandbox.Tests.Kubernetes.ApiClient;
 
 namespace MultiClusterLease.Sandbox.Tests.Kubernetes.Admission;
 
-public sealed class FieldValidationTests : OfficialClientTestBase, IDisposable
+public sealed class FieldValidationTests : OfficialClientTestBase
 {
     private const string SampleWithUnknownField = """
         apiVersion: multicluster.core.cnrm.cloud.google.com/v1alpha1
@@ -18,16 +18,6 @@ public sealed class FieldValidationTests : OfficialClientTestBase, IDisposable
           leaseDurationSeconds: 15
           foo: bar
         """;
-
-    private Kubectl? _kubectl;
-
-    private Kubectl Kubectl => _kubectl ??= new Kubectl(Server);
-
-    public new void Dispose()
-    {
-        _kubectl?.Dispose();
-        base.Dispose();
-    }
 
     [Fact]
     public async Task By_default_unknown_fields_are_pruned_with_one_warning_each_on_create_update_and_patch()
@@ -99,6 +89,56 @@ public sealed class FieldValidationTests : OfficialClientTestBase, IDisposable
         var warned = (await Kubectl.RunAsync("apply", "--validate=warn", "-f", file)).Succeeded();
         Assert.Contains("unknown field \"spec.foo\"", warned.Stderr);
         Assert.False(Server.GetObject(Group, ApiVersion, Plural, "default", "sample")!["spec"]!.AsObject().ContainsKey("foo"));
+    }
+
+    [Fact]
+    public async Task Pruning_follows_the_structural_schema_maps_and_preserve_unknown_fields()
+    {
+        var crd = Kubectl.WriteFile("crd.yaml", """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: widgets.example.com
+            spec:
+              group: example.com
+              names: {kind: Widget, plural: widgets, singular: widget}
+              scope: Namespaced
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          size: {type: integer}
+                          labels: {type: object, additionalProperties: {type: string}}
+                          parts: {type: array, items: {type: object, properties: {name: {type: string}}}}
+                          free: {type: object, x-kubernetes-preserve-unknown-fields: true, properties: {known: {type: object, properties: {a: {type: string}}}}}
+            """);
+        (await Kubectl.RunAsync("apply", "-f", crd)).Succeeded();
+        var widget = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":1,"colour":"red",
+             "labels":{"any":"thing"},"parts":[{"name":"p","weight":2}],"free":{"anything":{"goes":1},"known":{"a":"x","b":"y"}}},"extra":true}
+            """);
+
+        var (code, status) = await RefusedAsync(() => Client.CustomObjects.CreateNamespacedCustomObjectAsync(widget!, "example.com", "v1", "default", "widgets", fieldValidation: "Strict"));
+        Assert.Equal(HttpStatusCode.BadRequest, code);
+        Assert.Equal(
+            "Widget in version \"v1\" cannot be handled as a Widget: strict decoding error: unknown field \"spec.colour\", unknown field \"spec.parts[0].weight\", unknown field \"spec.free.known.b\", unknown field \"extra\"",
+            (string?)status["message"]);
+
+        await Client.CustomObjects.CreateNamespacedCustomObjectAsync(widget!, "example.com", "v1", "default", "widgets");
+        var stored = Server.GetObject("example.com", "v1", "widgets", "default", "w")!;
+        Assert.True(
+            System.Text.Json.Nodes.JsonNode.DeepEquals(
+                System.Text.Json.Nodes.JsonNode.Parse("""{"size":1,"labels":{"any":"thing"},"parts":[{"name":"p"}],"free":{"anything":{"goes":1},"known":{"a":"x"}}}"""),
+                stored["spec"]),
+            stored.ToJsonString());
+        Assert.False(stored.ContainsKey("extra"));
     }
 
     private static string[] Warnings(HttpResponseMessage response) =>

@@ -5,7 +5,7 @@ using static MultiClusterLease.Sandbox.Tests.Kubernetes.ApiClient;
 
 namespace MultiClusterLease.Sandbox.Tests.Kubernetes.Admission;
 
-public sealed class PatchMediaTypesTests : OfficialClientTestBase, IDisposable
+public sealed class PatchMediaTypesTests : OfficialClientTestBase
 {
     private const string Sample = """
         apiVersion: multicluster.core.cnrm.cloud.google.com/v1alpha1
@@ -17,16 +17,6 @@ public sealed class PatchMediaTypesTests : OfficialClientTestBase, IDisposable
           holderIdentity: pod-a
           leaseDurationSeconds: 15
         """;
-
-    private Kubectl? _kubectl;
-
-    private Kubectl Kubectl => _kubectl ??= new Kubectl(Server);
-
-    public new void Dispose()
-    {
-        _kubectl?.Dispose();
-        base.Dispose();
-    }
 
     [Fact]
     public async Task Strategic_merge_patch_of_a_custom_resource_is_415_with_the_apiservers_message()
