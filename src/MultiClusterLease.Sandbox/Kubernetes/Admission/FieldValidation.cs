@@ -35,7 +35,7 @@ internal sealed class FieldValidation
         _ => throw new ApiException(
             422,
             "Invalid",
-            $"{verb}Options.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"{value}\": supported values: \"Ignore\", \"Strict\", \"Warn\""),
+            $"{verb}Options.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"{value}\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\""),
     };
 
     /// <summary>Prunes an object's unknown fields and applies the directive.</summary>

@@ -72,6 +72,10 @@ public sealed class FieldValidationTests : OfficialClientTestBase
         Assert.Equal("strict decoding error: unknown field \"spec.foo\"", (string?)status["message"]);
         Assert.Equal("pod-a", (string?)(await GetAsync("a")).Spec!["holderIdentity"]);
 
+        (code, status) = await RefusedAsync(() => Client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, Group, ApiVersion, "default", Plural, "a", fieldValidation: "strict"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, code);
+        Assert.Equal("PatchOptions.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"strict\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"", (string?)status["message"]);
+
         var known = await Client.CustomObjects.PatchNamespacedCustomObjectAsync(
             new V1Patch("""{"spec":{"holderIdentity":"pod-b"}}""", V1Patch.PatchType.MergePatch), Group, ApiVersion, "default", Plural, "a", fieldValidation: "Strict");
         Assert.Equal("pod-b", (string?)Convert(known).Spec!["holderIdentity"]);
