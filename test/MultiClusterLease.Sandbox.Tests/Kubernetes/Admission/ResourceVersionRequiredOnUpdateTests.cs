@@ -60,4 +60,24 @@ public sealed class ResourceVersionRequiredOnUpdateTests : OfficialClientTestBas
         var replaced = await Client.CoreV1.ReplaceNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" }, Data = new Dictionary<string, string> { ["k"] = "2" } }, "c", "default");
         Assert.Equal("2", replaced.Data["k"]);
     }
+
+    [Fact]
+    public async Task Kubectl_replace_keeps_working_because_it_fills_in_the_current_resourceVersion()
+    {
+        await CreateAsync(NewLease("a"));
+        var file = Kubectl.WriteFile("a.yaml", $"""
+            apiVersion: {Group}/{ApiVersion}
+            kind: MultiClusterLease
+            metadata:
+              name: a
+              namespace: default
+            spec:
+              holderIdentity: pod-b
+              leaseDurationSeconds: 15
+            """);
+
+        // kubectl replace reads the object first and sends the version it read (resource.Helper.Replace, overwrite).
+        Assert.Contains("replaced", (await Kubectl.RunAsync("replace", "-f", file)).Succeeded().Stdout);
+        Assert.Equal("pod-b", (string?)(await GetAsync("a")).Spec!["holderIdentity"]);
+    }
 }
