@@ -43,7 +43,7 @@ public sealed class FakeGcsServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly FakeGcsServerOptions _options;
     private readonly FakeGcsStore _store;
-    private readonly ResumableUploads _uploads = new();
+    private readonly UploadSessions _uploads = new();
     private readonly ConcurrentDictionary<int, long> _responses = new();
     private int _disposed;
 
@@ -185,7 +185,8 @@ public sealed class FakeGcsServer : IAsyncDisposable
     /// <summary>
     /// Names a request for <see cref="FaultInjector.Counts"/>: <c>read BUCKET/OBJECT</c>, <c>write BUCKET/OBJECT</c> (an
     /// insert, named by its <c>name</c> query parameter, empty when only the multipart metadata names the object; or the
-    /// last <c>PUT</c> of a resumable upload), <c>upload BUCKET/OBJECT</c> (the other requests of a resumable upload),
+    /// last <c>PUT</c> of a resumable upload), <c>upload BUCKET/OBJECT</c> (the other requests of a resumable upload; an
+    /// initiation that names the object only in its body has an empty name),
     /// <c>delete BUCKET/OBJECT</c>, <c>list BUCKET/PREFIX</c>, <c>bucket BUCKET/</c>, else <c>METHOD PATH</c>.
     /// </summary>
     private string Classify(HttpRequest request)
@@ -494,7 +495,7 @@ public sealed class FakeGcsServer : IAsyncDisposable
         context.Response.ContentLength = 0;
     }
 
-    private StoreResult CommitSession(ResumableUpload session)
+    private StoreResult CommitSession(UploadSession session)
     {
         lock (session.Gate)
         {

@@ -4,11 +4,11 @@ using System.Globalization;
 namespace MultiClusterLease.Sandbox.Gcs;
 
 /// <summary>An open resumable upload session (https://cloud.google.com/storage/docs/performing-resumable-uploads).</summary>
-internal sealed class ResumableUpload
+internal sealed class UploadSession
 {
     private readonly MemoryStream _received = new();
 
-    public ResumableUpload(string id, string bucket, string name, string contentType, string? cacheControl, Preconditions preconditions)
+    public UploadSession(string id, string bucket, string name, string contentType, string? cacheControl, Preconditions preconditions)
     {
         Id = id;
         Bucket = bucket;
@@ -121,18 +121,18 @@ internal readonly record struct UploadRange(long? First, long? Last, long? Total
 }
 
 /// <summary>The open resumable upload sessions of a fake GCS server, by upload id. Thread-safe.</summary>
-internal sealed class ResumableUploads
+internal sealed class UploadSessions
 {
-    private readonly ConcurrentDictionary<string, ResumableUpload> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
 
-    public ResumableUpload Start(string bucket, string name, string contentType, string? cacheControl, Preconditions preconditions)
+    public UploadSession Start(string bucket, string name, string contentType, string? cacheControl, Preconditions preconditions)
     {
-        var session = new ResumableUpload(Guid.NewGuid().ToString("N"), bucket, name, contentType, cacheControl, preconditions);
+        var session = new UploadSession(Guid.NewGuid().ToString("N"), bucket, name, contentType, cacheControl, preconditions);
         _sessions[session.Id] = session;
         return session;
     }
 
-    public ResumableUpload? Find(string id) => _sessions.GetValueOrDefault(id);
+    public UploadSession? Find(string id) => _sessions.GetValueOrDefault(id);
 
     public void Remove(string id) => _sessions.TryRemove(id, out _);
 }
