@@ -66,14 +66,14 @@ internal sealed class GcsObjectCalls
     public Task<GcsResponse> UploadAsync(string objectName, byte[] media, long ifGenerationMatch, CancellationToken cancellationToken)
         => SendAsync("write", objectName, media, ifGenerationMatch, cancellationToken);
 
-    private static async Task<GcsResponse> DownloadAsync(StorageClient client, string bucket, string objectName, CancellationToken cancellationToken)
+    private static async Task<GcsResponse> MediaDownloadAsync(StorageClient client, string bucket, string objectName, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream();
         var downloaded = await client.DownloadObjectAsync(bucket, objectName, body, options: null, cancellationToken);
         return new GcsResponse(200, body.ToArray(), downloaded?.Generation, "");
     }
 
-    private static async Task<GcsResponse> UploadAsync(
+    private static async Task<GcsResponse> MultipartUploadAsync(
         StorageClient client, string bucket, string objectName, byte[] media, long ifGenerationMatch, CancellationToken cancellationToken)
     {
         var service = client.Service;
@@ -131,8 +131,8 @@ internal sealed class GcsObjectCalls
             try
             {
                 var response = operation == "read"
-                    ? await DownloadAsync(client, _bucket, objectName, linked.Token)
-                    : await UploadAsync(client, _bucket, objectName, media, ifGenerationMatch, linked.Token);
+                    ? await MediaDownloadAsync(client, _bucket, objectName, linked.Token)
+                    : await MultipartUploadAsync(client, _bucket, objectName, media, ifGenerationMatch, linked.Token);
                 code = "200";
                 return response;
             }
