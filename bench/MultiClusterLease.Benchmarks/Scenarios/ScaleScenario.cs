@@ -197,7 +197,7 @@ internal static class ScaleScenario
         static bool IsWatch(string kind) => kind.StartsWith("WATCH", StringComparison.Ordinal);
         var kubeRequests = BenchSandbox.Count(kube, ua => ua == agent, k => !IsWatch(k));
         var kubeWatches = BenchSandbox.Count(kube, ua => ua == agent, IsWatch);
-        var gcsRequests = BenchSandbox.Count(gcs, ua => ua == agent);
+        var gcsRequests = BenchSandbox.Count(gcs, ua => BenchSandbox.IsAgent(ua, agent));
         var kubeBreakdown = BenchSandbox.Breakdown(kube, agent);
         var gcsBreakdown = BenchSandbox.Breakdown(gcs, agent);
         var signals = simulator.SignalsRecorded;
