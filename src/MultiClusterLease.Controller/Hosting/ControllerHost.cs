@@ -37,8 +37,6 @@ internal static class ControllerHost
             return 2;
         }
 
-        // Disposing the host flushes the exporters (OTLP sends its last batch).
-        await using var disposeApp = app;
         try
         {
             // Fail at start-up, with the fix, on configuration errors.

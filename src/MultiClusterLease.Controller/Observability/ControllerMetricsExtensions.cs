@@ -77,6 +77,11 @@ internal static class ControllerMetricsExtensions
                     metrics.AddOtlpExporter();
                 }
             });
+        if (otlp)
+        {
+            builder.Services.AddHostedService<MetricsFlushOnStop>();
+        }
+
         return builder;
     }
 
