@@ -70,9 +70,11 @@ static async Task<int> RunAsync(E2ERunSettings settings, RepositoryPaths paths, 
             }
         }
     }
-    catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+    catch (Exception ex) when (ex is not OperationCanceledException)
     {
-        await Console.Error.WriteLineAsync($"error: {ex.Message}");
+        // A cluster that did not start (Docker refused, the image could not be pulled), kubectl failing, a controller
+        // that did not become ready: said in one line, after the clean-up above.
+        await Console.Error.WriteLineAsync($"error: {ex.GetType().Name}: {ex.Message}");
         return 1;
     }
     finally
