@@ -24,15 +24,6 @@ namespace MultiClusterLease.Controller.Hosting;
 /// </summary>
 internal static class ControllerHost
 {
-    /// <summary>The meters exported on <c>/metrics</c>.</summary>
-    public static readonly IReadOnlyList<string> MeterNames =
-    [
-        ElectionMetrics.MeterName,
-        "MultiClusterLease.Gcs",
-        KubernetesApiMetrics.MeterName,
-        ControllerActivity.MeterName,
-    ];
-
     public static async Task<int> RunAsync(ControllerSettings settings, CancellationToken cancellationToken)
     {
         WebApplication app;
@@ -117,7 +108,7 @@ internal static class ControllerHost
             o.ControllerIdentity = settings.Identity;
         });
         AddHighAvailability(builder.Services, settings);
-        builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<IMeterFactory>(), MeterNames));
+        builder.AddControllerMetrics(settings.Identity);
         builder.Services.AddHealthChecks()
             .AddCheck<WatchHealthCheck>("watch", tags: ["ready"])
             .AddCheck<BackendHealthCheck>("backend", tags: ["ready"])
@@ -129,11 +120,9 @@ internal static class ControllerHost
 
         var app = builder.Build();
 
-        // Listen from the start, so that counters miss nothing.
-        var exporter = app.Services.GetRequiredService<PrometheusExporter>();
         app.MapHealthChecks("/healthz", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapGet("/metrics", () => Results.Text(exporter.Collect(), PrometheusExporter.ContentType));
+        app.MapPrometheusScrapingEndpoint();
         app.MapGet("/", () => Results.Text("multiclusterlease-controller: see /healthz, /readyz and /metrics\n"));
         return app;
     }
