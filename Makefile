@@ -2,7 +2,7 @@
 DOTNET ?= dotnet
 CONFIGURATION ?= Debug
 SANDBOX_DLL := src/MultiClusterLease.Sandbox/bin/$(CONFIGURATION)/net10.0/MultiClusterLease.Sandbox.dll
-TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests
+TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests test/MultiClusterLease.Sharding.Tests
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
