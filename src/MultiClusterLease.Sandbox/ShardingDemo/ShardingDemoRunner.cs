@@ -82,7 +82,7 @@ internal sealed class ShardingDemoRunner
 
             var handoff = _settledAt - stoppedAt;
             var handoffBound = TimeSpan.FromSeconds((2 * _options.ProbeIntervalSeconds) + 2);
-            Check(handoff <= handoffBound, $"graceful handoff: every shard held again {Seconds(handoff)} after SIGTERM {Seconds(handoff)} (bound: 2 probe intervals + 2 s = {Seconds(handoffBound)}; no expiry waited for)");
+            Check(handoff <= handoffBound, $"graceful handoff: every shard held again {Seconds(handoff)} after SIGTERM (bound: 2 probe intervals + 2 s = {Seconds(handoffBound)}; no expiry waited for)");
             Check(OnlyMoved(first, afterStop, stopped), $"only the shards of {stopped} moved; the others kept their owner");
             ShowOwners(afterStop);
 

@@ -36,6 +36,7 @@ internal sealed partial class ShardCoordinator
     private V1LeaseHandle _peerLease;
     private IReadOnlyList<ShardPeer> _peers = [];
     private bool _leaving;
+    private long? _joinedAt;
 
     public ShardCoordinator(
         IKubernetes client, ShardedOwnershipOptions options, IShardSource source, IShardWorker worker, TimeProvider timeProvider, ILoggerFactory loggerFactory, IShardFence? fence = null)
@@ -153,6 +154,10 @@ internal sealed partial class ShardCoordinator
         }
 
         Volatile.Write(ref _peers, peers);
+
+        // A peer acquires nothing until a probe interval after its own Lease was first written: by then it has listed
+        // the peers that started with it, instead of grabbing every shard and handing most back at once.
+        var joined = _directory.Listed && _joinedAt is { } at && _timeProvider.GetElapsedTime(at) >= _options.ProbeInterval;
         var shards = _shards ?? new HashSet<string>();
         var actions = new List<Func<Task>>();
         lock (_slots)
@@ -167,7 +172,7 @@ internal sealed partial class ShardCoordinator
 
             foreach (var slot in _slots.Values.ToList())
             {
-                var desired = _directory.Listed && shards.Contains(slot.Shard) && RendezvousHashing.Owner(slot.Shard, peers) == _options.PeerId;
+                var desired = joined && shards.Contains(slot.Shard) && RendezvousHashing.Owner(slot.Shard, peers) == _options.PeerId;
                 if (slot.State == ShardState.Idle && !shards.Contains(slot.Shard))
                 {
                     _slots.Remove(slot.Shard);
@@ -209,6 +214,12 @@ internal sealed partial class ShardCoordinator
     private TimeSpan NextPassIn()
     {
         var next = _options.ProbeInterval;
+        if (_joinedAt is { } joinedAt && _timeProvider.GetElapsedTime(joinedAt) < _options.ProbeInterval)
+        {
+            var toJoin = _options.ProbeInterval - _timeProvider.GetElapsedTime(joinedAt);
+            next = toJoin < next ? toJoin : next;
+        }
+
         lock (_slots)
         {
             foreach (var slot in _slots.Values)
@@ -407,6 +418,7 @@ internal sealed partial class ShardCoordinator
                 : await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, name, _options.Namespace, cancellationToken: timeout.Token).ConfigureAwait(false);
             _directory.Record(written);
             _peerLease = new V1LeaseHandle(written, start);
+            _joinedAt ??= start;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
         {
