@@ -41,10 +41,8 @@ internal static class ShardingScenario
         var options = new ShardedOwnershipOptions();
         Say.Heading($"sharding: {peerCount} peers x {shardCount} shards, lease {options.LeaseDuration.TotalSeconds} s / renew {options.RenewInterval.TotalSeconds} s / deadline {options.RenewDeadline.TotalSeconds} s / probe {options.ProbeInterval.TotalSeconds} s");
         await using var server = await FakeKubernetesApiServer.StartAsync(new FakeKubernetesApiServerOptions { ClusterName = "sharding" }, cancellationToken);
-        if (settings.KubernetesLatencyMs > 0)
-        {
-            server.Faults.Add(new FaultRule { Action = FaultAction.Delay, Latency = TimeSpan.FromMilliseconds(settings.KubernetesLatencyMs), ExcludeWatches = true });
-        }
+        // The latency is added at each peer's client, so that the server's fault rules stay free for the crash.
+        var latency = TimeSpan.FromMilliseconds(settings.KubernetesLatencyMs);
 
         var shards = Enumerable.Range(0, shardCount).Select(i => $"tenant-{i}").ToArray();
         var owners = new Owners();
@@ -55,7 +53,7 @@ internal static class ShardingScenario
         {
             foreach (var id in Enumerable.Range(0, peerCount).Select(i => $"peer-{i}"))
             {
-                peers[id] = BenchPeer.Start(server, owners, id, shards);
+                peers[id] = BenchPeer.Start(server, owners, id, shards, latency);
             }
 
             var initial = await owners.SettleAsync(shards, peers.Keys, timeout, cancellationToken);
@@ -83,7 +81,7 @@ internal static class ShardingScenario
 
             // Join: a new peer takes its rendezvous share.
             var joiner = "peer-new";
-            peers[joiner] = BenchPeer.Start(server, owners, joiner, shards);
+            peers[joiner] = BenchPeer.Start(server, owners, joiner, shards, latency);
             var join = await owners.SettleAsync(shards, peers.Keys, timeout, cancellationToken);
             Say.Line($"  join of {joiner}: rebalanced in {join.TotalSeconds:F1} s");
 
@@ -184,10 +182,10 @@ internal static class ShardingScenario
 
         public Counter Requests { get; }
 
-        public static BenchPeer Start(FakeKubernetesApiServer server, Owners owners, string id, IEnumerable<string> shards)
+        public static BenchPeer Start(FakeKubernetesApiServer server, Owners owners, string id, IEnumerable<string> shards, TimeSpan latency)
         {
             var requests = new Counter();
-            var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = server.BaseAddress.ToString() }, new CountingHandler(id, requests));
+            var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = server.BaseAddress.ToString() }, new CountingHandler(id, requests, latency));
             var coordinator = new ShardCoordinator(client, new ShardedOwnershipOptions { PeerId = id }, new FixedShardSource(shards), owners.WorkerFor(id), TimeProvider.System, NullLoggerFactory.Instance);
             return new BenchPeer(coordinator, requests);
         }
@@ -209,14 +207,19 @@ internal static class ShardingScenario
         }
     }
 
-    private sealed class CountingHandler(string peer, Counter requests) : DelegatingHandler
+    private sealed class CountingHandler(string peer, Counter requests, TimeSpan latency) : DelegatingHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             requests.Increment();
             request.Headers.UserAgent.Clear();
             request.Headers.TryAddWithoutValidation("User-Agent", $"bench-shard-peer/{peer}");
-            return base.SendAsync(request, cancellationToken);
+            if (latency > TimeSpan.Zero)
+            {
+                await Task.Delay(latency, cancellationToken);
+            }
+
+            return await base.SendAsync(request, cancellationToken);
         }
     }
 }

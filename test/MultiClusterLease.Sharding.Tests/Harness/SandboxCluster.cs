@@ -15,7 +15,7 @@ internal sealed class SandboxCluster : IAsyncDisposable
         new(await FakeKubernetesApiServer.StartAsync(new FakeKubernetesApiServerOptions { ClusterName = name, Faults = new Sandbox.Faults.FaultInjector(seed) }));
 
     public IKubernetes Client(string caller) =>
-        new Kubernetes(new KubernetesClientConfiguration { Host = Server.BaseAddress.ToString() }, new CallerHandler(caller));
+        new k8s.Kubernetes(new KubernetesClientConfiguration { Host = Server.BaseAddress.ToString() }, new CallerHandler(caller));
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 
