@@ -23,12 +23,15 @@ demo.SetAction((parse, cancellationToken) => new DemoRunner(new DemoOptions
 }).RunAsync(cancellationToken));
 
 var sample = new Option<string>("--sample") { Description = "Path to MultiClusterLease.ShardingSample.dll.", DefaultValueFactory = _ => Built("samples/MultiClusterLease.ShardingSample") };
-var demoSharding = new Command("demo-sharding", "Run the sharding demo: 3 peers split 6 namespaces; graceful stop, restart, crash.") { dir, keep, sample };
+var skipGlobal = new Option<bool>("--skip-global") { Description = "Skip part 2 (two clusters, global fences)." };
+var demoSharding = new Command("demo-sharding", "Run the sharding demo: 3 peers split 6 namespaces; graceful stop, restart, crash; then 2 clusters with global fences.") { dir, keep, sample, controller, skipGlobal };
 demoSharding.SetAction((parse, cancellationToken) => new ShardingDemoRunner(new ShardingDemoOptions
 {
     Directory = Path.GetFullPath(parse.GetValue(dir)!),
     KeepRunning = parse.GetValue(keep),
     SampleDll = parse.GetValue(sample)!,
+    ControllerDll = parse.GetValue(controller)!,
+    SkipGlobal = parse.GetValue(skipGlobal),
 }).RunAsync(cancellationToken));
 
 var serve = new Command("serve", "Start sandbox clusters and a fake GCS bucket, print the kubeconfig path, and run until Ctrl-C.") { dir, clusters };

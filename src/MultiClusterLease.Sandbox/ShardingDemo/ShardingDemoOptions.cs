@@ -5,7 +5,12 @@ internal sealed record ShardingDemoOptions
 {
     public required string SampleDll { get; init; }
 
+    public required string ControllerDll { get; init; }
+
     public required string Directory { get; init; }
+
+    /// <summary>Gets whether part 2 (two clusters, global fences) is skipped.</summary>
+    public bool SkipGlobal { get; init; }
 
     public bool KeepRunning { get; init; }
 

@@ -126,6 +126,18 @@ internal sealed class ShardingDemoRunner
             var violations = _timeline.Violations;
             Check(violations.Count == 0, $"every one of {_timeline.Reconciles} reconciles was by the shard's owner, and no shard had two owners{(violations.Count == 0 ? "" : ": " + string.Join("; ", violations))}");
             CheckConfigMaps(afterKill);
+            foreach (var process in _peers.Values)
+            {
+                await process.DisposeAsync();
+            }
+
+            _peers.Clear();
+
+            // Part 2: two clusters, global fences.
+            if (!_options.SkipGlobal)
+            {
+                await new GlobalFencesDemo(_options, _options.ControllerDll, Say, Check).RunAsync(cancellationToken);
+            }
 
             Say(_failures == 0 ? "demo finished: every check passed" : $"demo finished: {_failures} check(s) FAILED");
             if (_options.KeepRunning)
