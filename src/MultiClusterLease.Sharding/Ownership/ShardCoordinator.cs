@@ -437,14 +437,31 @@ internal sealed partial class ShardCoordinator
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
-    private CancellationTokenSource RequestTimeout(CancellationToken cancellationToken)
-    {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        source.CancelAfter(_options.RenewInterval);
-        return source;
-    }
+    /// <summary>Bounds one request by the renew interval, on this peer's clock.</summary>
+    private RequestScope RequestTimeout(CancellationToken cancellationToken) => new(_options.RenewInterval, _timeProvider, cancellationToken);
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _timeProvider.TimestampFrequency);
+
+    /// <summary>A request's cancellation: the caller's token or the timeout on the peer's clock, whichever comes first.</summary>
+    private sealed class RequestScope : IDisposable
+    {
+        private readonly CancellationTokenSource _timeout;
+        private readonly CancellationTokenSource _linked;
+
+        public RequestScope(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+        {
+            _timeout = new CancellationTokenSource(timeout, timeProvider);
+            _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _timeout.Token);
+        }
+
+        public CancellationToken Token => _linked.Token;
+
+        public void Dispose()
+        {
+            _linked.Dispose();
+            _timeout.Dispose();
+        }
+    }
 
     /// <summary>This peer's own Lease as last written, and when that write started.</summary>
     private readonly record struct V1LeaseHandle(k8s.Models.V1Lease? Lease, long RenewedFrom);
