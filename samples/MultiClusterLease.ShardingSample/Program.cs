@@ -1,6 +1,8 @@
 // A peer of sharded ownership: the namespaces labelled shard=true are the shards; this process reconciles the
 // ConfigMaps of the namespaces it owns, and only those. Run several with different --peer-id values; stop one with
-// Ctrl-C / SIGTERM for a fast handoff.
+// Ctrl-C / SIGTERM for a fast handoff. With --fence MultiClusterLease the fences are global (one peer per cluster is
+// enough); --coordination-context CTX puts every peer's Lease in one cluster, so that peers in different clusters split
+// the shards.
 //
 //   dotnet MultiClusterLease.ShardingSample.dll --kubeconfig ~/.kube/config --context cluster-a --peer-id peer-0
 using k8s;
@@ -17,6 +19,7 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--kubeconfig"] = "Kubeconfig",
     ["--context"] = "Context",
+    ["--coordination-context"] = "CoordinationContext",
     ["--peer-id"] = "PeerId",
     ["--selector"] = "Selector",
     ["--fence"] = "Fence",
@@ -40,6 +43,13 @@ builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(
     config["Kubeconfig"] is { } path
         ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path, config["Context"])
         : KubernetesClientConfiguration.BuildDefaultConfig()));
+if (config["CoordinationContext"] is { } coordination)
+{
+    // Peer Leases (and fence Leases) in a shared coordination cluster, so that peers in different clusters split the shards.
+    builder.Services.AddKeyedSingleton<IKubernetes>(ShardingServiceCollectionExtensions.CoordinationClientKey, (_, _) => new Kubernetes(
+        KubernetesClientConfiguration.BuildConfigFromConfigFile(config["Kubeconfig"], coordination)));
+}
+
 builder.Services.AddShardedOwnership<ConfigMapReconciler>(o =>
 {
     o.PeerId = config["PeerId"] ?? o.PeerId;

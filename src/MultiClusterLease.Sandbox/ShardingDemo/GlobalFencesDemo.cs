@@ -11,10 +11,10 @@ namespace MultiClusterLease.Sandbox.ShardingDemo;
 /// Part 2 of <c>make demo-sharding</c>: global fences. Two sandbox clusters and a bucket, an election controller process
 /// per cluster, and a sample peer per cluster with <c>--fence MultiClusterLease</c>: each shard's fence is a
 /// MultiClusterLease <c>mcr-shard-&lt;shard&gt;</c> in the peer's own cluster, settled across clusters by the
-/// controllers. The peers cannot see each other's membership (each lists its own cluster), so both want every shard:
-/// the global fences alone keep one owner per shard. Checks: both clusters agree on every shard's holder and fencing
-/// token (the global epoch); no shard had two owners and only owners reconciled; after the busier peer is killed, the
-/// other cluster's peer takes its shards once the lock expires.
+/// controllers; both peers keep their peer Leases in cluster-a (<c>--coordination-context</c>), so they see each other and
+/// split the shards. Checks: both clusters agree on every shard's holder and fencing token (the global epoch); both
+/// peers own shards; no shard had two owners and only owners reconciled; after the busier peer is killed, the other
+/// cluster's peer takes its shards once the lock expires, with a larger epoch.
 /// </summary>
 internal sealed class GlobalFencesDemo(ShardingDemoOptions options, string controllerDll, Action<string> say, Action<bool, string> check)
 {
@@ -56,27 +56,28 @@ internal sealed class GlobalFencesDemo(ShardingDemoOptions options, string contr
                 processes[peer] = ManagedProcess.Start(peer, options.SampleDll,
                 [
                     "--kubeconfig", sandbox.KubeconfigPath, "--context", cluster, "--peer-id", peer, "--selector", "shard=true",
-                    "--fence", "MultiClusterLease", "--namespace", FenceNamespace,
-                    "--lease-duration", "8", "--renew-interval", "2", "--renew-deadline", "3", "--probe-interval", "1",
+                    "--fence", "MultiClusterLease", "--namespace", FenceNamespace, "--coordination-context", Clusters[0],
+                    "--lease-duration", "12", "--renew-interval", "3", "--renew-deadline", "6", "--probe-interval", "1",
                 ], Path.Combine(logs, $"{peer}.log"), OnPeerLine);
             }
 
-            say("started an election controller and a peer (fence MultiClusterLease, lease 8 s / renew 2 s / deadline 3 s) per cluster");
+            say($"started an election controller and a peer (fence MultiClusterLease, lease 12 s / renew 3 s / deadline 6 s) per cluster; both peers' Leases in {Clusters[0]}, so they see each other");
             var first = await WaitAgreedAsync(_ => true, TimeSpan.FromSeconds(90), cancellationToken);
-            check(first is not null, "both clusters agree on every shard's global holder and fencing token");
+            check(first is not null, "the clusters agree on every shard's global holder and fencing token");
             if (first is null)
             {
                 return;
             }
 
             Show(first);
+            check(first.Values.Select(v => v.Holder).Distinct().Count() == Clusters.Length, "the peers in the two clusters split the shards (rendezvous hashing over both)");
             var victim = first.Values.GroupBy(v => v.Holder).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
             var killedAt = _clock.Elapsed;
             say($"== killing {victim} (SIGKILL): its cluster's controller releases the locks once it goes stale; the other cluster's peer takes them");
             processes[victim].Kill();
             _timeline.Killed(victim);
             var after = await WaitAgreedAsync(h => h.Values.All(v => v.Holder != victim), TimeSpan.FromSeconds(90), cancellationToken);
-            check(after is not null, $"the shards of {victim} moved to the other cluster ({(_clock.Elapsed - killedAt).TotalSeconds:F1} s; lease 8 s)");
+            check(after is not null, $"the shards of {victim} moved to the other cluster ({(_clock.Elapsed - killedAt).TotalSeconds:F1} s; lease 12 s)");
             if (after is not null)
             {
                 Show(after);
@@ -117,17 +118,20 @@ internal sealed class GlobalFencesDemo(ShardingDemoOptions options, string contr
         }
     }
 
-    /// <summary>Gets the shards on whose holder and token both clusters agree.</summary>
+    /// <summary>Gets the shards on whose holder and token every cluster with a fence object for it agrees.</summary>
     private Dictionary<string, (string Holder, long Token)> Agreed()
     {
         var agreed = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
         foreach (var shard in Shards)
         {
-            var views = Clusters.Select(c =>
-            {
-                var status = _sandbox.Cluster(c).GetObject("multicluster.core.cnrm.cloud.google.com", "v1alpha1", "multiclusterleases", FenceNamespace, $"mcr-shard-{shard}")?["status"] as JsonObject;
-                return ((string?)status?["globalHolderIdentity"] ?? "", (long?)status?["fencingToken"] ?? 0);
-            }).Distinct().ToList();
+            // A cluster whose peer never wanted the shard has no fence object for it.
+            var views = Clusters
+                .Select(c => _sandbox.Cluster(c).GetObject("multicluster.core.cnrm.cloud.google.com", "v1alpha1", "multiclusterleases", FenceNamespace, $"mcr-shard-{shard}"))
+                .OfType<JsonObject>()
+                .Select(fence => fence["status"] as JsonObject)
+                .Select(status => ((string?)status?["globalHolderIdentity"] ?? "", (long?)status?["fencingToken"] ?? 0))
+                .Distinct()
+                .ToList();
             if (views.Count == 1 && views[0].Item1.Length > 0)
             {
                 agreed[shard] = views[0];

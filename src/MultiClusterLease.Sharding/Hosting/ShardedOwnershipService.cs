@@ -26,9 +26,24 @@ public sealed class ShardedOwnershipService : BackgroundService
     /// <param name="loggerFactory">The loggers.</param>
     public ShardedOwnershipService(
         IKubernetes client, IOptions<ShardedOwnershipOptions> options, IShardSource source, IShardWorker worker, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+        : this(client, null, options, source, worker, timeProvider, loggerFactory)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="ShardedOwnershipService"/> class with a separate coordination cluster.</summary>
+    /// <param name="client">The peer's own cluster (where fence MultiClusterLeases live, and the namespaces of the label source).</param>
+    /// <param name="coordinationClient">The cluster of the peer Leases and fence Leases, shared by peers in different
+    /// clusters so that they split the shards; <see langword="null"/> = <paramref name="client"/>.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="source">Where the shards come from.</param>
+    /// <param name="worker">The work per owned shard.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="loggerFactory">The loggers.</param>
+    public ShardedOwnershipService(
+        IKubernetes client, IKubernetes? coordinationClient, IOptions<ShardedOwnershipOptions> options, IShardSource source, IShardWorker worker, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _coordinator = new ShardCoordinator(client, options.Value, source, worker, timeProvider, loggerFactory);
+        _coordinator = new ShardCoordinator(client, options.Value, source, worker, timeProvider, loggerFactory, coordinationClient);
     }
 
     /// <summary>Gets the shards this peer owns now, with their fencing tokens.</summary>

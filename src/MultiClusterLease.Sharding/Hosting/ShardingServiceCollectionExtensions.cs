@@ -11,6 +11,12 @@ namespace MultiClusterLease.Sharding.Hosting;
 /// <summary>Registers sharded ownership.</summary>
 public static class ShardingServiceCollectionExtensions
 {
+    /// <summary>The service key of an optional keyed <see cref="IKubernetes"/> for the coordination cluster (peer Leases
+    /// and fence Leases). Register one when peers in different clusters should see each other and split the shards
+    /// (with <see cref="FenceKind.MultiClusterLease"/> fences in each peer's own cluster); without it, the unkeyed
+    /// <see cref="IKubernetes"/> serves both.</summary>
+    public const string CoordinationClientKey = "MultiClusterLease.Sharding.Coordination";
+
     /// <summary>
     /// Adds <see cref="ShardedOwnershipService"/>: this process becomes a peer that owns some of the shards and runs
     /// <typeparamref name="TWorker"/> for each. Options are validated at start-up
@@ -46,7 +52,14 @@ public static class ShardingServiceCollectionExtensions
                 ? new NamespaceShardSource(sp.GetRequiredService<IKubernetes>(), selector, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NamespaceShardSource>>())
                 : new FixedShardSource(options.Shards);
         });
-        services.TryAddSingleton<ShardedOwnershipService>();
+        services.TryAddSingleton(sp => new ShardedOwnershipService(
+            sp.GetRequiredService<IKubernetes>(),
+            sp.GetKeyedService<IKubernetes>(CoordinationClientKey),
+            sp.GetRequiredService<IOptions<ShardedOwnershipOptions>>(),
+            sp.GetRequiredService<IShardSource>(),
+            sp.GetRequiredService<IShardWorker>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<ShardedOwnershipService>());
         return services;
     }

@@ -21,6 +21,7 @@ namespace MultiClusterLease.Sharding.Ownership;
 /// </summary>
 internal sealed partial class ShardCoordinator
 {
+    /// <summary>The coordination cluster: peer Leases and fence Leases.</summary>
     private readonly IKubernetes _client;
     private readonly ShardedOwnershipOptions _options;
     private readonly IShardSource _source;
@@ -38,10 +39,21 @@ internal sealed partial class ShardCoordinator
     private bool _leaving;
     private long? _joinedAt;
 
+    /// <summary>Initializes a new instance of the <see cref="ShardCoordinator"/> class.</summary>
+    /// <param name="client">The peer's own cluster: where fence MultiClusterLeases live.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="source">Where the shards come from.</param>
+    /// <param name="worker">The work per owned shard.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="loggerFactory">The loggers.</param>
+    /// <param name="coordinationClient">The coordination cluster: where the peer Leases and fence Leases live, so that
+    /// peers in different clusters see each other; <see langword="null"/> = <paramref name="client"/>.</param>
+    /// <param name="fence">A fence to use instead of the one <see cref="ShardedOwnershipOptions.FenceKind"/> names.</param>
     public ShardCoordinator(
-        IKubernetes client, ShardedOwnershipOptions options, IShardSource source, IShardWorker worker, TimeProvider timeProvider, ILoggerFactory loggerFactory, IShardFence? fence = null)
+        IKubernetes client, ShardedOwnershipOptions options, IShardSource source, IShardWorker worker, TimeProvider timeProvider, ILoggerFactory loggerFactory,
+        IKubernetes? coordinationClient = null, IShardFence? fence = null)
     {
-        _client = client;
+        _client = coordinationClient ?? client;
         _options = options;
         _source = source;
         _worker = worker;
@@ -52,7 +64,7 @@ internal sealed partial class ShardCoordinator
         var fenceLogger = loggerFactory.CreateLogger<IShardFence>();
         _fence = fence ?? (options.FenceKind == FenceKind.MultiClusterLease
             ? new MultiClusterLeaseShardFence(client, options, timeProvider, fenceLogger)
-            : new LeaseShardFence(client, options, _directory, timeProvider, fenceLogger));
+            : new LeaseShardFence(_client, options, _directory, timeProvider, fenceLogger));
     }
 
     /// <summary>Gets the peer's identity.</summary>

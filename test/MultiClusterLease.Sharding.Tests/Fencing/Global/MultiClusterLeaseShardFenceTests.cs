@@ -5,6 +5,7 @@ using MultiClusterLease.Backend.Gcs;
 using MultiClusterLease.Election.Reconciliation;
 using MultiClusterLease.Kubernetes.DependencyInjection;
 using MultiClusterLease.Sandbox.Environment;
+using MultiClusterLease.Sharding.Assignment;
 using MultiClusterLease.Sharding.Ownership;
 using MultiClusterLease.Sharding.Sources;
 using MultiClusterLease.Sharding.Tests.Harness;
@@ -63,9 +64,11 @@ public sealed class MultiClusterLeaseShardFenceTests : IAsyncLifetime
         await _sandbox.DisposeAsync();
     }
 
-    private (ShardCoordinator Coordinator, Task Run, CancellationTokenSource Stop) StartPeer(string cluster, string peer, OwnershipLedger ledger)
+    private k8s.Kubernetes Client(string cluster) => new(new k8s.KubernetesClientConfiguration { Host = _sandbox.Cluster(cluster).BaseAddress.ToString() });
+
+    private (ShardCoordinator Coordinator, Task Run, CancellationTokenSource Stop) StartPeer(string cluster, string peer, OwnershipLedger ledger, string? coordinationCluster = null)
     {
-        var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = _sandbox.Cluster(cluster).BaseAddress.ToString() });
+        var client = Client(cluster);
         var options = new ShardedOwnershipOptions
         {
             PeerId = peer,
@@ -78,7 +81,8 @@ public sealed class MultiClusterLeaseShardFenceTests : IAsyncLifetime
             ProbeInterval = TimeSpan.FromSeconds(1),
             FenceThrottle = TimeSpan.FromMilliseconds(500),
         };
-        var coordinator = new ShardCoordinator(client, options, new FixedShardSource(Shards), ledger.WorkerFor(peer), TimeProvider.System, NullLoggerFactory.Instance);
+        var coordinator = new ShardCoordinator(
+            client, options, new FixedShardSource(Shards), ledger.WorkerFor(peer), TimeProvider.System, NullLoggerFactory.Instance, coordinationCluster is null ? null : Client(coordinationCluster));
         var stop = new CancellationTokenSource();
         return (coordinator, coordinator.RunAsync(stop.Token), stop);
     }
@@ -116,6 +120,36 @@ public sealed class MultiClusterLeaseShardFenceTests : IAsyncLifetime
             Assert.NotEqual(owner, after.Peer);
             Assert.True(after.Token > before, $"epoch {after.Token} after {before}");
             Assert.Empty(ledger.Violations());
+        }
+        finally
+        {
+            foreach (var peer in new[] { a, b })
+            {
+                await peer.Stop.CancelAsync();
+                await peer.Run;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task With_a_shared_coordination_cluster_peers_in_two_clusters_split_the_shards_by_rendezvous_hashing()
+    {
+        var ledger = new OwnershipLedger();
+        var a = StartPeer("cluster-a", "peer-a", ledger, coordinationCluster: "cluster-a");
+        var b = StartPeer("cluster-b", "peer-b", ledger, coordinationCluster: "cluster-a");
+        try
+        {
+            var peers = new[] { new ShardPeer("peer-a", 1), new ShardPeer("peer-b", 1) };
+            await ledger.WaitForAsync(Shards, owners => Shards.All(s => owners[s] == RendezvousHashing.Owner(s, peers)), TimeSpan.FromSeconds(60));
+            Assert.Empty(ledger.Violations());
+            foreach (var tenure in ledger.Tenures().Where(t => t.End is null))
+            {
+                Assert.Equal((tenure.Peer, tenure.Token), Status(tenure.Peer == "peer-a" ? "cluster-a" : "cluster-b", tenure.Shard));
+            }
+
+            // Both peers' Leases are in the coordination cluster; the fences are in each peer's own cluster.
+            Assert.NotNull(_sandbox.Cluster("cluster-a").GetObject("coordination.k8s.io", "v1", "leases", Namespace, "mcr-peer-peer-b"));
+            Assert.Null(_sandbox.Cluster("cluster-b").GetObject("coordination.k8s.io", "v1", "leases", Namespace, "mcr-peer-peer-b"));
         }
         finally
         {
