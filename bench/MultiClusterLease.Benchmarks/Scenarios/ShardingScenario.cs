@@ -96,7 +96,7 @@ internal static class ShardingScenario
             var size = $"{peerCount}x{shardCount}";
             return
             [
-                Metric.FromValue("sharding", $"rebalance after a peer crash ({size})", "s", crash.TotalSeconds, 1, common, "≤ lease duration + probe interval (25 s)", crash <= options.LeaseDuration + options.ProbeInterval, "peer Lease and fences expire on the observers' clocks"),
+                Metric.FromValue("sharding", $"rebalance after a peer crash ({size})", "s", crash.TotalSeconds, 1, common, "≤ lease duration + 2 probe intervals (30 s)", crash <= options.LeaseDuration + (2 * options.ProbeInterval), "peer Lease and fences expire on the observers' clocks: the last change is seen up to a probe late, the expiry noticed up to a probe late"),
                 Metric.FromValue("sharding", $"rebalance after a graceful stop ({size})", "s", graceful.TotalSeconds, 1, common, "≤ 2 probe intervals (10 s)", graceful <= 2 * options.ProbeInterval, "released fences, deleted peer Lease: no expiry"),
                 Metric.FromValue("sharding", $"rebalance after a join ({size})", "s", join.TotalSeconds, 1, common, note: "joiner's first probe interval + the owners' next pass + release + acquisition"),
                 Metric.FromValue("sharding", $"API requests per second per peer, settled ({size})", "req/s", perPeer.Average(), perPeer.Count, common, note: $"max {perPeer.Max():F2}; one list per probe + one renewal per owned fence and the peer Lease per renew interval"),
