@@ -2,11 +2,11 @@
 DOTNET ?= dotnet
 CONFIGURATION ?= Debug
 SANDBOX_DLL := src/MultiClusterLease.Sandbox/bin/$(CONFIGURATION)/net10.0/MultiClusterLease.Sandbox.dll
-TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests
+TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests test/MultiClusterLease.Sharding.Tests
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help tools build test demo sandbox clean publish docker-build docker-push pack install uninstall deploy-manifests deploy undeploy
+.PHONY: help tools build test demo demo-sharding sandbox clean publish docker-build docker-push pack install uninstall deploy-manifests deploy undeploy
 
 help: ## Show the targets.
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ test: build ## Run every test suite (unit, sandbox integration, kubectl against 
 
 demo: build ## Run the 3-cluster demo in the sandbox: election, crash failover, graceful handover. DEMO_ARGS=--keep-running keeps it up.
 	$(DOTNET) $(SANDBOX_DLL) demo $(DEMO_ARGS)
+
+demo-sharding: build ## Run the sharding demo in the sandbox: 3 peers split 6 namespaces; graceful stop, restart, crash; kubectl workflows. DEMO_ARGS=--keep-running keeps it up.
+	$(DOTNET) $(SANDBOX_DLL) demo-sharding $(DEMO_ARGS)
 
 sandbox: build ## Start sandbox clusters and a fake GCS bucket for kubectl and manual runs, until Ctrl-C.
 	$(DOTNET) $(SANDBOX_DLL) serve
