@@ -11,9 +11,10 @@ using MultiClusterLease.Backend.Gcs;
 using MultiClusterLease.Controller.HighAvailability;
 using MultiClusterLease.Controller.Observability;
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using k8s;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Kubernetes.DependencyInjection;
+using MultiClusterLease.Kubernetes.Http;
 
 namespace MultiClusterLease.Controller.Hosting;
 
@@ -48,8 +49,8 @@ internal static class ControllerHost
 
         try
         {
-            // Fail at start-up, with the fix, on configuration errors.
-            app.Services.GetRequiredService<KubernetesClientConfiguration>();
+            // Fail at start-up, with the fix, on configuration errors and an unreachable API server.
+            await KubernetesStartupCheck.RunAsync(app.Services, settings, cancellationToken);
             await app.StartAsync(cancellationToken);
         }
         catch (KubernetesConfigurationException ex)
@@ -95,12 +96,11 @@ internal static class ControllerHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var userAgent = $"multiclusterlease-controller/0.1 ({settings.Identity})";
-        builder.Services.AddKubernetesApi(o =>
+        builder.Services.AddKubernetesClient(o =>
         {
             o.KubeconfigPath = settings.Kubeconfig;
             o.Context = settings.Context;
             o.UserAgent = userAgent;
-            o.FieldManager = "multiclusterlease-controller";
             o.EventSourceComponent = "multiclusterlease-controller";
         });
         builder.Services.AddGcsLockBackend(o =>
@@ -165,8 +165,8 @@ internal static class ControllerHost
         {
             var options = sp.GetRequiredService<IOptions<LeaderElectionOptions>>().Value;
             return new LeaseElector(
-                sp.GetRequiredService<IKubernetesApi>(),
-                options.Namespace ?? sp.GetRequiredService<KubernetesClientConfiguration>().Namespace,
+                sp.GetRequiredService<IKubernetes>(),
+                options.Namespace ?? sp.GetRequiredService<KubernetesClientConfiguration>().Namespace ?? "default",
                 options,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>());

@@ -5,8 +5,8 @@ using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Deployment.Tests.Infrastructure;
 using MultiClusterLease.Deployment.Tests.Manifests;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using k8s;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Sandbox.Gcs;
 using MultiClusterLease.Sandbox.Kubernetes;
 using Xunit.Abstractions;
@@ -127,7 +127,7 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
         Assert.Equal("candidate-a", record["holderIdentity"]!.GetValue<string>());
 
         // 2. A spec that breaks the timing rule: condition and Warning event, no crash.
-        await admin.CreateAsync(ResourceType.MultiClusterLeases, ns, new JsonObject
+        await admin.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
         {
             ["apiVersion"] = MultiClusterLeaseApi.ApiVersion,
             ["kind"] = MultiClusterLeaseApi.Kind,
@@ -140,7 +140,7 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
                 ["renewDeadlineSeconds"] = 6,
                 ["retryPeriodSeconds"] = 2,
             },
-        });
+        }, MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, ns, MultiClusterLeaseApi.Plural);
         await Eventually(
             () => Task.FromResult(Condition(cluster.GetObject(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, MultiClusterLeaseApi.Plural, ns, "too-tight"), ConditionTypes.SpecValid) is ("False", "InvalidSpec")),
             "no SpecValid=False/InvalidSpec condition",
@@ -156,8 +156,8 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
             () => Task.FromResult(cluster.GetObject(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, MultiClusterLeaseApi.Plural, ns, "election")?["status"]?["globalHolderIdentity"]?.GetValue<string>() == ""),
             "the release was not reported",
             controller);
-        await admin.DeleteAsync(ResourceType.MultiClusterLeases, ns, "election");
-        await admin.DeleteAsync(ResourceType.MultiClusterLeases, ns, "too-tight");
+        await admin.CustomObjects.DeleteNamespacedCustomObjectAsync(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, ns, MultiClusterLeaseApi.Plural, "election");
+        await admin.CustomObjects.DeleteNamespacedCustomObjectAsync(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, ns, MultiClusterLeaseApi.Plural, "too-tight");
         await Eventually(
             () => Task.FromResult(cluster.ListObjects(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, MultiClusterLeaseApi.Plural).Count == 0),
             "the deleted MultiClusterLeases were not finalized",
@@ -201,8 +201,8 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static KubernetesApiClient Client(string kubeconfig, string userAgent)
-        => new(KubernetesClientConfiguration.FromKubeconfig(kubeconfig), new KubernetesClientOptions { UserAgent = userAgent, RequestTimeout = TimeSpan.FromSeconds(5) });
+    private static k8s.Kubernetes Client(string kubeconfig, string userAgent)
+        => new(KubernetesConnection.Load(new KubernetesConnectionOptions { KubeconfigPath = kubeconfig, UserAgent = userAgent, RequestTimeout = TimeSpan.FromSeconds(5) }));
 
     private static (string? Status, string? Reason) Condition(JsonObject? lease, string type)
     {

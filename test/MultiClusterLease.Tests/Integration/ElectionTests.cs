@@ -1,8 +1,9 @@
 using System.Text;
-using MultiClusterLease.Kubernetes.Client;
+using k8s;
+using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Tests.Integration;
 
@@ -111,8 +112,7 @@ public sealed class ElectionTests
         Assert.Contains("release-lock", harness.Lease("cluster-a")!["metadata"]!["finalizers"]!.ToJsonString());
         await a.CrashAsync();
 
-        var api = harness.Api("cluster-a", "admin");
-        await api.DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+        Assert.True(await harness.DeleteLeaseAsync("cluster-a"));
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null, TimeSpan.FromSeconds(10)), "the CR was not deleted (finalizer kept)");
         var lockObject = harness.LockObject()!;
         Assert.Equal("", lockObject["holderIdentity"]!.GetValue<string>());
@@ -120,21 +120,56 @@ public sealed class ElectionTests
     }
 
     [Fact]
-    public async Task OfficialLeaderElectorModel_DrivesTheLock_OneLeaderAndFailoverAfterStop()
+    public async Task OfficialLeaderElector_DrivesTheLock_OneLeader_AndFailsOverAfterACrashWithinTheBound()
     {
         await using var harness = await ElectionHarness.StartAsync(2);
-        var a = harness.StartOfficial("cluster-a", "a", seed: 1);
+        var a = harness.StartOfficial("cluster-a", "a");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)), "the official elector never acquired");
-        harness.StartOfficial("cluster-b", "b", seed: 2);
+        harness.StartOfficial("cluster-b", "b");
         await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.Equal("a", harness.Log.CurrentLeader);
         Assert.True(a.Lock.FencingToken > 0);
 
-        // The official elector never releases: b takes over only once a's lease expires.
+        // Stopped without ReleaseAsync (the official elector never releases): b takes over once a's lease expires.
         var stoppedAt = harness.Now;
         await a.StopAsync();
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", FailoverBound + TimeSpan.FromSeconds(5)), "no failover");
-        Assert.True(harness.Log.Terms.Last().Start - stoppedAt <= FailoverBound);
+        Assert.True(harness.Log.Terms.Last().Start - stoppedAt <= FailoverBound, $"failover took {harness.Log.Terms.Last().Start - stoppedAt}");
+        harness.Log.AssertSafe();
+    }
+
+    [Fact]
+    public async Task OfficialLeaderElector_HandsOverWithinARetryPeriodAfterReleaseAsync()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2);
+        var a = harness.StartOfficial("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)), "the official elector never acquired");
+        harness.StartOfficial("cluster-b", "b");
+        await Task.Delay(TimeSpan.FromSeconds(4));
+
+        await a.StopAsync();
+        var releasedAt = harness.Now;
+        Assert.True(await a.Lock.ReleaseAsync());
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(10)), "no handover");
+        var handover = harness.Log.Terms.Last().Start - releasedAt;
+        Assert.True(handover <= TimeSpan.FromSeconds(2 + 2), $"handover took {handover}, bound retryPeriod + 2 s");
+        harness.Log.AssertSafe();
+    }
+
+    [Fact]
+    public async Task OfficialLeaderElector_AsStandby_MakesNoSpecWriteWhileTheControllerReportsAnotherLiveHolder()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2);
+        harness.StartOfficial("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)), "the official elector never acquired");
+        harness.StartOfficial("cluster-b", "b");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Status("cluster-b").Holder == "a", TimeSpan.FromSeconds(10)), "cluster-b does not report a");
+
+        // b signalled once (creating its CR) and was refused; every spec write would raise the generation.
+        var generation = harness.Lease("cluster-b")!["metadata"]!["generation"]!.GetValue<long>();
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        Assert.Equal(generation, harness.Lease("cluster-b")!["metadata"]!["generation"]!.GetValue<long>());
+        Assert.Equal("a", harness.Log.CurrentLeader);
         harness.Log.AssertSafe();
     }
 
@@ -201,11 +236,11 @@ public sealed class ElectionTests
     {
         await using var harness = await ElectionHarness.StartAsync(1);
         var api = harness.Api("cluster-a", "admin");
-        await api.CreateAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, new Lease
+        await api.CustomObjects.CreateNamespacedCustomObjectAsync(new Lease
         {
-            Metadata = new() { Name = ElectionHarness.LeaseName, Namespace = ElectionHarness.Namespace },
+            Metadata = new() { Name = ElectionHarness.LeaseName, NamespaceProperty = ElectionHarness.Namespace },
             Spec = new() { HolderIdentity = "a", RenewTime = DateTimeOffset.UtcNow, LeaseDurationSeconds = 12, RenewDeadlineSeconds = 10, RetryPeriodSeconds = 2 },
-        });
+        }, MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, ElectionHarness.Namespace, MultiClusterLeaseApi.Plural);
 
         Assert.True(await ElectionHarness.EventuallyAsync(() => Condition(harness, "SpecValid") == ("False", "InvalidSpec"), TimeSpan.FromSeconds(10)));
         Assert.True(await ElectionHarness.EventuallyAsync(

@@ -1,4 +1,3 @@
-using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
 using MultiClusterLease.Tests.Integration;
@@ -37,7 +36,7 @@ public sealed class RegressionTests
 
         // The app is uninstalled: its candidate stops (crash-like, no release) and its CR is deleted.
         await a.CrashAsync();
-        await harness.Api("cluster-a", "admin").DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+        await harness.DeleteLeaseAsync("cluster-a");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(20)));
 
         // a's lock was released on deletion (holder "", same epoch) and b took the released lock, not an expired one.
@@ -52,7 +51,7 @@ public sealed class RegressionTests
         // other cluster takes over, and never lead again until it is confirmed.
         await using var harness = await ElectionHarness.StartAsync(2);
         harness.StartElector("cluster-a", "a");
-        harness.StartOfficial("cluster-a", "a-official", seed: 7);
+        harness.StartOfficial("cluster-a", "a-official");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader is not null, TimeSpan.FromSeconds(15)));
         var leader = harness.Log.CurrentLeader!;
         harness.StartElector("cluster-b", "b");

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
 
 namespace MultiClusterLease.E2E.Tests;
 
@@ -91,7 +90,7 @@ public sealed class ElectionScenarios(E2EEnvironment environment)
 
         // The leader's process is gone (no release, and nothing recreates the CR); then its CR is deleted.
         await a.CrashAsync();
-        await scenario.A.Api.DeleteAsync(ResourceType.MultiClusterLeases, scenario.A.Namespace, scenario.CrName);
+        await scenario.A.Api.DeleteLeaseAsync(scenario.A.Namespace, scenario.CrName);
 
         Assert.True(await Scenario.EventuallyAsync(async () => await scenario.GetAsync(scenario.A) is null, TimeSpan.FromSeconds(10)), "the CR was not deleted: the controller kept its finalizer");
         Assert.True(await Scenario.EventuallyAsync(() => scenario.Log.CurrentLeader == b.Identity, HandoverTimeout), "the other cluster never took over");
