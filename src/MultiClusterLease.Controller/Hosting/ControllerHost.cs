@@ -47,15 +47,23 @@ internal static class ControllerHost
             return 2;
         }
 
+        var started = false;
         try
         {
-            // Fail at start-up, with the fix, on configuration errors and an unreachable API server.
-            await KubernetesStartupCheck.RunAsync(app.Services, settings, cancellationToken);
+            // Fail at start-up, with the fix, on configuration errors, invalid options and an unreachable API server.
+            app.Services.GetRequiredService<KubernetesClientConfiguration>();
             await app.StartAsync(cancellationToken);
+            started = true;
+            await KubernetesStartupCheck.RunAsync(app.Services, settings, cancellationToken);
         }
         catch (KubernetesConfigurationException ex)
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            if (started)
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
+
             return 2;
         }
         catch (OptionsValidationException ex)

@@ -38,18 +38,32 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
     }
 
     [Fact]
-    public async Task Starts_and_answers_healthz_without_a_cluster_then_stops_on_sigterm()
+    public async Task Stops_at_start_up_naming_the_file_the_context_and_the_fix_when_the_API_server_is_unreachable()
     {
-        // An API server that is not there: liveness must not depend on it, readiness must.
         var kubeconfig = Path.Combine(_directory, "unreachable.kubeconfig");
         SandboxKubeconfig.Write(kubeconfig, [("unreachable", new Uri("http://127.0.0.1:1"), "default")], null);
-        var port = ControllerProcess.FreePort();
         await using var controller = published.Start(
-            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{port}"]);
+            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--context", "unreachable", "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{ControllerProcess.FreePort()}"]);
 
-        await controller.WaitForStatusAsync(new Uri($"http://127.0.0.1:{port}/healthz"), HttpStatusCode.OK, Patience);
-        await controller.WaitForStatusAsync(new Uri($"http://127.0.0.1:{port}/readyz"), HttpStatusCode.ServiceUnavailable, Patience);
-        Assert.Equal(0, await controller.TerminateAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(2, await controller.WaitForExitAsync(Patience));
+        Assert.Contains(kubeconfig, controller.Output, StringComparison.Ordinal);
+        Assert.Contains("context 'unreachable'", controller.Output, StringComparison.Ordinal);
+        Assert.Contains("cannot be reached", controller.Output, StringComparison.Ordinal);
+        Assert.Contains("Fix:", controller.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stops_at_start_up_naming_the_file_and_the_contexts_when_the_context_is_unknown()
+    {
+        var kubeconfig = Path.Combine(_directory, "one.kubeconfig");
+        SandboxKubeconfig.Write(kubeconfig, [("one", new Uri("http://127.0.0.1:1"), "default")], null);
+        await using var controller = published.Start(
+            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--context", "two", "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{ControllerProcess.FreePort()}"]);
+
+        Assert.Equal(2, await controller.WaitForExitAsync(Patience));
+        Assert.Contains(kubeconfig, controller.Output, StringComparison.Ordinal);
+        Assert.Contains("context 'two' not found (contexts: one)", controller.Output, StringComparison.Ordinal);
+        Assert.Contains("Fix:", controller.Output, StringComparison.Ordinal);
     }
 
     [Fact]
