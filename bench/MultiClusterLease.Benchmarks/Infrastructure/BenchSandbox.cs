@@ -10,8 +10,7 @@ using MultiClusterLease.Client.LeaderElection;
 using MultiClusterLease.Election.Backend;
 using MultiClusterLease.Election.Reconciliation;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Kubernetes.DependencyInjection;
 using MultiClusterLease.Sandbox.Environment;
 using MultiClusterLease.Sandbox.Faults;
@@ -172,13 +171,12 @@ internal sealed class BenchSandbox : IAsyncDisposable
         var agent = ControllerAgent(cluster);
         var services = new ServiceCollection();
         services.AddLogging(builder => BenchLogging.Configure(builder, _settings.Verbose));
-        services.AddKubernetesApi(o =>
+        services.AddKubernetesClient(o =>
         {
             o.KubeconfigPath = Sandbox.KubeconfigPath;
             o.Context = cluster;
             o.UserAgent = agent;
             o.RequestTimeout = TimeSpan.FromSeconds(5);
-            o.FieldManager = "multiclusterlease-controller";
         });
         services.AddGcsLockBackend(o =>
         {
@@ -203,11 +201,15 @@ internal sealed class BenchSandbox : IAsyncDisposable
         return running;
     }
 
-    public KubernetesApiClient Api(string cluster, string userAgent)
+    public k8s.Kubernetes Api(string cluster, string userAgent)
     {
-        var client = new KubernetesApiClient(
-            KubernetesClientConfiguration.FromKubeconfig(Sandbox.KubeconfigPath, cluster),
-            new KubernetesClientOptions { UserAgent = userAgent, RequestTimeout = TimeSpan.FromSeconds(10) });
+        var client = new k8s.Kubernetes(KubernetesConnection.Load(new KubernetesConnectionOptions
+        {
+            KubeconfigPath = Sandbox.KubeconfigPath,
+            Context = cluster,
+            UserAgent = userAgent,
+            RequestTimeout = TimeSpan.FromSeconds(10),
+        }));
         _owned.Add(new Disposer(() => client.Dispose()));
         return client;
     }

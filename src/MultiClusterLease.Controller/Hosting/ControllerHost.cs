@@ -11,9 +11,10 @@ using MultiClusterLease.Backend.Gcs;
 using MultiClusterLease.Controller.HighAvailability;
 using MultiClusterLease.Controller.Observability;
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using k8s;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Kubernetes.DependencyInjection;
+using MultiClusterLease.Kubernetes.Http;
 
 namespace MultiClusterLease.Controller.Hosting;
 
@@ -37,15 +38,23 @@ internal static class ControllerHost
             return 2;
         }
 
+        var started = false;
         try
         {
-            // Fail at start-up, with the fix, on configuration errors.
+            // Fail at start-up, with the fix, on configuration errors, invalid options and an unreachable API server.
             app.Services.GetRequiredService<KubernetesClientConfiguration>();
             await app.StartAsync(cancellationToken);
+            started = true;
+            await KubernetesStartupCheck.RunAsync(app.Services, settings, cancellationToken);
         }
         catch (KubernetesConfigurationException ex)
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            if (started)
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
+
             return 2;
         }
         catch (OptionsValidationException ex)
@@ -86,12 +95,11 @@ internal static class ControllerHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var userAgent = $"multiclusterlease-controller/0.1 ({settings.Identity})";
-        builder.Services.AddKubernetesApi(o =>
+        builder.Services.AddKubernetesClient(o =>
         {
             o.KubeconfigPath = settings.Kubeconfig;
             o.Context = settings.Context;
             o.UserAgent = userAgent;
-            o.FieldManager = "multiclusterlease-controller";
             o.EventSourceComponent = "multiclusterlease-controller";
         });
         builder.Services.AddGcsLockBackend(o =>
@@ -154,8 +162,8 @@ internal static class ControllerHost
         {
             var options = sp.GetRequiredService<IOptions<LeaderElectionOptions>>().Value;
             return new LeaseElector(
-                sp.GetRequiredService<IKubernetesApi>(),
-                options.Namespace ?? sp.GetRequiredService<KubernetesClientConfiguration>().Namespace,
+                sp.GetRequiredService<IKubernetes>(),
+                options.Namespace ?? sp.GetRequiredService<KubernetesClientConfiguration>().Namespace ?? "default",
                 options,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>());

@@ -104,7 +104,7 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             && PrometheusText.Value(text, "multiclusterlease_reconcile_duration_seconds_count", ("result", "error")) >= 1), "API errors were not counted");
 
         // The watch stream is cut once: the watcher reopens it, and counts a restart.
-        cluster.Faults.Remove(cluster.Faults.Add(new FaultRule { Caller = "(replica-a)", PathContains = "multiclusterleases?watch=true", Action = FaultAction.Partition }));
+        cluster.Faults.Remove(cluster.Faults.Add(new FaultRule { Caller = "(replica-a)", PathContains = "watch=true", Action = FaultAction.Partition }));
         Assert.True(await EventuallyMetricsAsync(controller, text => PrometheusText.Value(text, "multiclusterlease_watch_restarts_total", ("resource", "multiclusterleases")) >= 1), "no watch restart counted");
         Assert.True(await ElectionHarness.EventuallyAsync(() => controller.GetAsync("/readyz").GetAwaiter().GetResult().Status == 200, TimeSpan.FromSeconds(10)), "not ready after the watch came back");
 

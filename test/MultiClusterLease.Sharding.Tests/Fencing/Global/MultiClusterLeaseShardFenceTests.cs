@@ -30,7 +30,7 @@ public sealed class MultiClusterLeaseShardFenceTests : IAsyncLifetime
         foreach (var cluster in _sandbox.ClusterNames)
         {
             var services = new ServiceCollection().AddLogging();
-            services.AddKubernetesApi(o =>
+            services.AddKubernetesClient(o =>
             {
                 o.KubeconfigPath = _sandbox.KubeconfigPath;
                 o.Context = cluster;
