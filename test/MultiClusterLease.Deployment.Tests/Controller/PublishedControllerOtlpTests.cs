@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using MultiClusterLease.Deployment.Tests.Infrastructure;
+using MultiClusterLease.E2E.K3s;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Sandbox.Kubernetes;
@@ -78,7 +79,7 @@ public sealed class PublishedControllerOtlpTests(PublishedControllerFixture publ
         var kubeconfig = Path.Combine(_directory, "sandbox.kubeconfig");
         SandboxKubeconfig.Write(kubeconfig, [("otlp-test", cluster.BaseAddress, "default")], null);
         await File.WriteAllTextAsync(Path.Combine(_directory, "OTEL_DIAGNOSTICS.json"), """{"LogDirectory": ".", "FileSize": 1024, "LogLevel": "Verbose"}""");
-        var port = ControllerProcess.FreePort();
+        var port = LoopbackPort.Free();
         environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
         environment["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] = null;
         environment["OTEL_METRIC_EXPORT_INTERVAL"] = "3600000";
