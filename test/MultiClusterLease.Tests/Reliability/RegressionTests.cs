@@ -91,11 +91,13 @@ public sealed class RegressionTests
     /// <summary>
     /// The first term started after the deletion (whoever leads it: another cluster, or the old leader again through a
     /// recreated CR) starts only after the old leader stopped, judged on the harness's one clock, and within
-    /// leaseDuration + retryPeriod + 2 s of the deletion.
+    /// leaseDuration + 2 × retryPeriod + 2 s of the deletion: the deletion completes (the lock is released) within
+    /// leaseDuration + retryPeriod, and the next leader's controller needs up to one more retry period to read the
+    /// released lock and answer its candidate's signal with the takeover write.
     /// </summary>
     private static async Task AssertNextTermStartsAfterTheLeaderStoppedAsync(ElectionHarness harness, string leader, TimeSpan deletedAt, int leaseSeconds)
     {
-        var bound = TimeSpan.FromSeconds(leaseSeconds + 2 + 2);
+        var bound = TimeSpan.FromSeconds(leaseSeconds + (2 * 2) + 2);
         Assert.True(
             await ElectionHarness.EventuallyAsync(() => harness.Log.Terms.Any(t => t.Start > deletedAt), bound + TimeSpan.FromSeconds(8)),
             $"nobody led after the deletion\n{string.Join("\n", harness.Log.Terms)}");
