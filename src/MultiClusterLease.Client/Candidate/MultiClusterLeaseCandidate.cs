@@ -22,7 +22,8 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run inline on the watch loop only up to the waiters' Task.Yield: see WaitForChangeAsync.
+    private TaskCompletionSource _changed = new();
     private Task? _watchTask;
     private Lease? _latest;
     private long _confirmedFencingToken;
@@ -183,16 +184,25 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
     /// <summary>Waits until the watch delivers a change of the CR, or the token fires.</summary>
     /// <param name="cancellationToken">Ends the wait (then <see cref="OperationCanceledException"/> is thrown).</param>
     /// <returns>A task that completes on the next change.</returns>
-    public Task WaitForChangeAsync(CancellationToken cancellationToken)
+    public async Task WaitForChangeAsync(CancellationToken cancellationToken)
     {
-        EnsureWatching();
-        Task changed;
-        lock (_gate)
-        {
-            changed = _changed.Task;
-        }
+        await NextChange.WaitAsync(cancellationToken);
 
-        return changed.WaitAsync(cancellationToken);
+        // Resume off the watch loop that completed the change (on the thread pool, or the caller's context).
+        await Task.Yield();
+    }
+
+    /// <summary>Gets a task that completes on the next change the watch delivers (for a timer-or-change wait).</summary>
+    internal Task NextChange
+    {
+        get
+        {
+            EnsureWatching();
+            lock (_gate)
+            {
+                return _changed.Task;
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -203,7 +213,7 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
             return;
         }
 
-        await _stopping.CancelAsync();
+        _stopping.Cancel();
         if (_watchTask is not null)
         {
             try
@@ -275,6 +285,7 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
             }
 
             await changed.WaitAsync(cancellationToken);
+            await Task.Yield();
         }
     }
 
@@ -293,7 +304,7 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
 
             _latest = lease;
             previous = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _changed = new TaskCompletionSource();
         }
 
         previous.TrySetResult();
@@ -306,7 +317,7 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
         {
             _latest = null;
             previous = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _changed = new TaskCompletionSource();
         }
 
         previous.TrySetResult();
@@ -321,8 +332,15 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
 
         lock (_gate)
         {
-            _watchTask ??= Task.Run(() => WatchLoopAsync(_stopping.Token));
+            _watchTask ??= RunWatchLoopAsync(_stopping.Token);
         }
+    }
+
+    /// <summary>Starts the watch loop off the caller: on the thread pool, or on the caller's synchronization context (a deterministic simulation's), which Task.Run would bypass.</summary>
+    private async Task RunWatchLoopAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        await WatchLoopAsync(cancellationToken);
     }
 
     private async Task WatchLoopAsync(CancellationToken cancellationToken)

@@ -1,8 +1,8 @@
 using System.Runtime.ExceptionServices;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Kubernetes.Api.Coordination;
 using MultiClusterLease.Kubernetes.Client;
+using MultiClusterLease.Timing;
 
 namespace MultiClusterLease.Controller.HighAvailability;
 
@@ -30,7 +30,7 @@ internal sealed partial class LeaseElector
     private readonly ILoggerFactory _loggerFactory;
     private readonly long _origin;
     private readonly Lock _gate = new();
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _wake = new();
 
     // What this replica last observed of the Lease (guarded by _gate).
     private bool _observed;
@@ -214,7 +214,7 @@ internal sealed partial class LeaseElector
                 Observe(change.Object);
             }
 
-            _wake.Writer.TryWrite(true);
+            _wake.Set();
         }
     }
 
@@ -254,12 +254,7 @@ internal sealed partial class LeaseElector
 
             // Sleep until the Lease changes (watch), it may have expired, or a retry period passed without a watch.
             var delay = NextWait(result, lastAttempt, lastFailed);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var timer = Task.Delay(delay, _timeProvider, wait.Token);
-            var woken = _wake.Reader.WaitToReadAsync(wait.Token).AsTask();
-            await Task.WhenAny(timer, woken);
-            await wait.CancelAsync();
-            _wake.Reader.TryRead(out _);
+            await _wake.WaitAsync(delay, _timeProvider, cancellationToken);
         }
     }
 
@@ -575,7 +570,7 @@ internal sealed partial class LeaseElector
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static TimeSpan Jittered(TimeSpan period) => period + TimeSpan.FromTicks((long)(period.Ticks * 0.2 * Random.Shared.NextDouble()));
+    private static TimeSpan Jittered(TimeSpan period) => Jitter.Add(period, 0.2);
 
     private enum Attempt
     {

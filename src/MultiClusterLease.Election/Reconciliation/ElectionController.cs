@@ -170,7 +170,7 @@ public sealed partial class ElectionController : BackgroundService
                     {
                         var reconciler = new LeaseReconciler(key, _backend, _api, _events, _options, _clock, _timeProvider, _loggerFactory.CreateLogger<LeaseReconciler>(), _metrics);
                         reconciler.OnChanged(lease);
-                        entry = (reconciler, Task.Run(() => reconciler.RunAsync(stoppingToken), CancellationToken.None));
+                        entry = (reconciler, RunDetachedAsync(reconciler, stoppingToken));
                         _leases[key] = entry;
                         Log.Tracking(_logger, key);
                     }
@@ -193,6 +193,16 @@ public sealed partial class ElectionController : BackgroundService
 
         await Task.WhenAll(loops);
         Log.Stopped(_logger);
+    }
+
+    /// <summary>
+    /// Runs a reconciler's loop off the watch loop: <see cref="Task.Yield"/> returns to the caller at once and resumes on
+    /// the thread pool (or on the synchronization context of a deterministic simulation, which Task.Run would bypass).
+    /// </summary>
+    private static async Task RunDetachedAsync(LeaseReconciler reconciler, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await reconciler.RunAsync(stoppingToken);
     }
 
     private IReadOnlyList<LeaseMetricsState> MetricsStates()

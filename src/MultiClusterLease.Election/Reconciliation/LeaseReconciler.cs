@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Election.Backend;
 using MultiClusterLease.Election.Protocol;
@@ -8,6 +7,7 @@ using MultiClusterLease.Kubernetes.Api.Meta;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Kubernetes.Json;
+using MultiClusterLease.Timing;
 using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
 
 namespace MultiClusterLease.Election.Reconciliation;
@@ -31,7 +31,7 @@ public sealed partial class LeaseReconciler
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ElectionMetrics? _metrics;
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _wake = new();
     private readonly CandidateTracker _candidates = new();
 
     private Lease? _latest;
@@ -113,7 +113,7 @@ public sealed partial class LeaseReconciler
         // Status-only changes (this controller's own writes) need no reconcile.
         if (wake)
         {
-            _wake.Writer.TryWrite(true);
+            _wake.Set();
         }
     }
 
@@ -125,7 +125,7 @@ public sealed partial class LeaseReconciler
             _gone = true;
         }
 
-        _wake.Writer.TryWrite(true);
+        _wake.Set();
     }
 
     /// <summary>Runs the reconcile loop until the lease is deleted or <paramref name="cancellationToken"/> fires.</summary>
@@ -175,23 +175,13 @@ public sealed partial class LeaseReconciler
 
     private async Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
-        if (delay <= TimeSpan.Zero)
-        {
-            _wake.Reader.TryRead(out _);
-            return;
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timer = Task.Delay(delay, _timeProvider, cts.Token);
-        var woken = _wake.Reader.WaitToReadAsync(cts.Token).AsTask();
         try
         {
-            await Task.WhenAny(timer, woken);
+            await _wake.WaitAsync(delay, _timeProvider, cancellationToken);
         }
-        finally
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await cts.CancelAsync();
-            _wake.Reader.TryRead(out _);
+            // The loop ends on its next check.
         }
     }
 
@@ -484,8 +474,7 @@ public sealed partial class LeaseReconciler
         return next;
     }
 
-    private TimeSpan Jittered(TimeSpan period)
-        => period + TimeSpan.FromTicks((long)(period.Ticks * _options.JitterFactor * Random.Shared.NextDouble()));
+    private TimeSpan Jittered(TimeSpan period) => Jitter.Add(period, _options.JitterFactor);
 
     private void SetBackendHealthy(Lease lease, LockSnapshot snapshot)
     {

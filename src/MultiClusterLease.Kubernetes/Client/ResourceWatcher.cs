@@ -258,7 +258,7 @@ public sealed partial class ResourceWatcher<T>
     {
         var exponential = options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30));
         var capped = Math.Min(exponential, options.MaxBackoff.TotalMilliseconds);
-        var delay = TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+        var delay = Timing.Jitter.Scale(TimeSpan.FromMilliseconds(capped), 0.5);
         LogBackoff(logger, type.Plural, delay.TotalSeconds, failures);
         return Task.Delay(delay, timeProvider, cancellationToken);
     }
