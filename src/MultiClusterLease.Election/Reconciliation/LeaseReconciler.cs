@@ -399,7 +399,7 @@ public sealed partial class LeaseReconciler
             SpecHolderLive = _candidates.IsLive(specHolder, timing.LeaseDuration, now),
             SpecHolderAwaitingAnswer = (lease.Metadata.Generation ?? 0) > Math.Max(_reportedObservedGeneration, lease.Status?.ObservedGeneration ?? 0),
             Lock = snapshot,
-            LockExpired = _lock.IsExpired(now),
+            LockExpired = _options.BrokenTakeOverAfterRenewDeadline ? _lock.IsExpiredAfter(now, timing.RenewDeadline) : _lock.IsExpired(now),
             LockHolderIsLocal = _candidates.IsLocal(lockHolder),
             LockHolderLive = _candidates.IsLive(lockHolder, timing.LeaseDuration, now),
             LockHolderSignalledSinceLastWrite = _candidates.LastSignalGeneration(lockHolder) > _lastWriteSpecGeneration,

@@ -86,7 +86,7 @@ public sealed partial class ResourceWatcher<T>
                     try
                     {
                         list = await api.ListAsync<T>(type, options.Namespace, new ListOptions { LabelSelector = options.LabelSelector, FieldSelector = options.FieldSelector }, cancellationToken)
-                            .ConfigureAwait(false);
+                            ;
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                     {
@@ -97,7 +97,7 @@ public sealed partial class ResourceWatcher<T>
 
                     if (list is null)
                     {
-                        await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                        await BackoffAsync(failures, cancellationToken);
                         continue;
                     }
 
@@ -121,15 +121,17 @@ public sealed partial class ResourceWatcher<T>
                     AllowBookmarks = true,
                     TimeoutSeconds = options.WatchTimeoutSeconds,
                 };
+                // No ConfigureAwait(false) in this loop: on an async iterator's MoveNextAsync it moves every continuation
+                // to the thread pool, out of the caller's synchronization context (the deterministic simulation's).
                 var events = api.WatchAsync<T>(type, options.Namespace, watchOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
-                await using (events.ConfigureAwait(false))
+                await using (events)
                 {
                     while (true)
                     {
                         WatchEvent<T> next;
                         try
                         {
-                            if (!await events.MoveNextAsync().ConfigureAwait(false))
+                            if (!await events.MoveNextAsync())
                             {
                                 break;
                             }
@@ -192,14 +194,14 @@ public sealed partial class ResourceWatcher<T>
                     case StreamEnd.Failed:
                         failures++;
                         Volatile.Write(ref connected, false);
-                        await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                        await BackoffAsync(failures, cancellationToken);
                         break;
                     default:
                         if (received == 0 && timeProvider.GetElapsedTime(opened) < MinimumHealthyStream)
                         {
                             // Closed at once without an event: wait before re-opening, as for a failure.
                             failures++;
-                            await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                            await BackoffAsync(failures, cancellationToken);
                         }
                         else
                         {

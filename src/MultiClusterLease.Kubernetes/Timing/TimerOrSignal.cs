@@ -33,8 +33,10 @@ public static class TimerOrSignal
             return false;
         }
 
+        // Task.Delay counts whole milliseconds and completes at once for less than one: round up, or a loop waiting for
+        // a sub-millisecond remainder (e.g. of the write spacing) would spin until the clock moved on.
         using var timerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timer = Task.Delay(delay, timeProvider, timerCancellation.Token);
+        var timer = Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds)), timeProvider, timerCancellation.Token);
         var first = await Task.WhenAny(timer, signal);
 
         // Cancel (synchronously, unlike CancelAsync, whose callbacks run on the thread pool) the timer that lost.
