@@ -7,6 +7,14 @@ namespace MultiClusterLease.Election.Protocol;
 /// a change. Every identity ever seen in the spec is "local": a lock held by it was granted through this cluster.
 /// Thread-safe: the watch records observations while the reconcile loop reads them.
 /// </summary>
+/// <remarks>
+/// Every spec write bumps <c>metadata.generation</c> by one, so a jump of more than one means this controller missed
+/// spec writes (a re-listed watch delivers only the latest state). Any local candidate may have signalled in them, and a
+/// signal this controller never saw must not be answered by a read nor leave that candidate's liveness older than its
+/// signal (DESIGN §5): on a jump, every known candidate counts as having signalled just before. A <c>""</c> spec is the
+/// release of the candidate named by the spec version right before it (the client releases only while it is the spec's
+/// holder, conditional on that version); across a jump, who released is unknown.
+/// </remarks>
 public sealed class CandidateTracker
 {
     private const int MaxTrackedIdentities = 64;
@@ -14,6 +22,24 @@ public sealed class CandidateTracker
     private readonly Dictionary<string, long> _lastSignalGeneration = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private (string Holder, DateTimeOffset? RenewTime, long Generation)? _lastSpec;
+    private string? _releasedBy;
+
+    /// <summary>
+    /// Gets the candidate whose own release the current <c>""</c> spec is: the holder of the spec version right before
+    /// the <c>""</c> one, as observed here. <see langword="null"/> when the spec names a candidate, or when who released is
+    /// unknown (the version before was not observed, e.g. the first observation after start or missed spec writes).
+    /// A <c>""</c> written by another local candidate (e.g. a follower shutting down) is never the holder's release.
+    /// </summary>
+    public string? ReleasedBy
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _releasedBy;
+            }
+        }
+    }
 
     /// <summary>Records the spec as observed now.</summary>
     /// <param name="holder">The spec's <c>holderIdentity</c> ("" = release).</param>
@@ -37,7 +63,24 @@ public sealed class CandidateTracker
             return false;
         }
 
+        var previous = _lastSpec;
         _lastSpec = spec;
+
+        // The deletion's generation bump and a spec write both add one; anything else means missed spec writes.
+        var adjacent = previous is { } p && (generation == p.Generation || generation == p.Generation + 1);
+        if (previous is not null && !adjacent)
+        {
+            foreach (var identity in _lastSignal.Keys.ToList())
+            {
+                _lastSignal[identity] = now;
+                _lastSignalGeneration[identity] = Math.Max(_lastSignalGeneration[identity], generation - 1);
+            }
+        }
+
+        _releasedBy = holder.Length > 0 || !adjacent
+            ? null
+            : previous!.Value.Holder.Length > 0 ? previous.Value.Holder : _releasedBy;
+
         if (holder.Length > 0)
         {
             if (_lastSignal.Count >= MaxTrackedIdentities && !_lastSignal.ContainsKey(holder))

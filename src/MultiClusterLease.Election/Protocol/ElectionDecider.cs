@@ -17,7 +17,10 @@ public enum ElectionAction
     /// <summary>Take an expired or released lock for our live candidate (epoch + 1, transitions + 1).</summary>
     TakeOver,
 
-    /// <summary>Write holder "" with the same epoch: our candidate released it, went stale, or its CR is being deleted.</summary>
+    /// <summary>
+    /// Write holder "" with the same epoch: our holding candidate released it or went stale, or its CR is being deleted
+    /// and the lock went unrenewed for its lease duration.
+    /// </summary>
     Release,
 }
 
@@ -51,6 +54,13 @@ public sealed record ElectionInput
     public required bool LockHolderLive { get; init; }
 
     /// <summary>
+    /// Gets whether the lock's holder, if local, released it itself: the spec's <c>holderIdentity</c> is <c>""</c> and
+    /// the spec version right before named the holder (see <see cref="CandidateTracker.ReleasedBy"/>). A <c>""</c> written
+    /// by another local candidate, or by an unknown writer, is not the holder's release: the holder may still lead.
+    /// </summary>
+    public required bool LockHolderReleased { get; init; }
+
+    /// <summary>
     /// Gets whether the lock's holder, if local, signalled (wrote the spec) since this controller last wrote the lock
     /// for it. Every renewal is a write made after the signal it confirms.
     /// </summary>
@@ -77,9 +87,18 @@ public sealed record ElectionDecision(ElectionAction Action, LockRecord? Record,
 
 /// <summary>
 /// The per-lock decision of DESIGN §3, as a pure function. Absent → create; held by our live candidate → renew; expired or
-/// released and our live candidate waiting for an answer → take over; our holder released, stale, or deleted → release; otherwise follow.
+/// released and our live candidate waiting for an answer → take over; our holder released or stale → release; CR being
+/// deleted → never renew, and release once the holder released, went stale, or its lock expired; otherwise follow.
 /// A corrupt lock object is never overwritten.
 /// </summary>
+/// <remarks>
+/// Every release leaves the lock free for any cluster at once, so it is written only when no local candidate can still
+/// be leading (DESIGN §5): a holder leads at most until <c>leaseDuration</c> after the controller observed the signal of
+/// its last confirmed renewal, and after the write that confirmed it. Hence: the holder's own release (it writes
+/// <c>""</c> only after it stopped leading); staleness (no signal observed for <c>leaseDuration</c>); and, on deletion,
+/// the lock unrenewed for <c>leaseDuration</c> since this controller's last write for the holder. Deleting a CR does not
+/// stop its candidate, so deletion alone never releases.
+/// </remarks>
 public static class ElectionDecider
 {
     /// <summary>Decides what to write.</summary>
@@ -105,12 +124,7 @@ public static class ElectionDecider
 
         if (holder.Length > 0 && input.LockHolderIsLocal)
         {
-            if (input.Deleting)
-            {
-                return new(ElectionAction.Release, Release(current, input), "the MultiClusterLease is being deleted");
-            }
-
-            if (input.SpecHolder.Length == 0)
+            if (input.LockHolderReleased)
             {
                 return new(ElectionAction.Release, Release(current, input), "the candidate released the lease");
             }
@@ -120,6 +134,16 @@ public static class ElectionDecider
                 return new(ElectionAction.Release, Release(current, input), "the holding candidate stopped renewing");
             }
 
+            if (input.Deleting)
+            {
+                // Deletion stops renewals; the holder may still lead until its lock runs out.
+                return input.LockExpired
+                    ? new(ElectionAction.Release, Release(current, input), $"the MultiClusterLease is being deleted and the lock of {holder} went unrenewed for its lease duration")
+                    : new(ElectionAction.Follow, null, $"the MultiClusterLease is being deleted: waiting for the lease of {holder} to run out before releasing the lock");
+            }
+
+            // A "" spec that is not the holder's own release (another local candidate wrote it) changes nothing for the
+            // holder: it may still be leading, renewing, or going stale.
             // Renew for the holder's own signal even when another local candidate wrote the spec since: the holder's
             // renewal is then confirmed by a write made after its signal, never by a read.
             return input.LockHolderSignalledSinceLastWrite

@@ -25,6 +25,12 @@ public static class LeaseEventReasons
     /// <summary>The lock was released for this cluster's candidate.</summary>
     public const string Released = "LockReleased";
 
+    /// <summary>
+    /// The CR is being deleted, but its lock is not released yet: the holding candidate may still be leading. The lock
+    /// is released (and the finalizer removed) once the holder released, went stale, or its lock ran out.
+    /// </summary>
+    public const string ReleasePending = "ReleasePending";
+
     /// <summary>The spec is invalid.</summary>
     public const string InvalidSpec = "InvalidSpec";
 

@@ -37,6 +37,12 @@ public sealed partial class LeaseReconciler
         [LoggerMessage(11, LogLevel.Debug, "{Lease}: renewed for '{Holder}' at generation {Generation}")]
         public static partial void Renewed(ILogger logger, string lease, string holder, long generation);
 
+        [LoggerMessage(12, LogLevel.Information, "{Lease}: being deleted; waiting up to {Seconds} s for the lease of '{Holder}' to run out before releasing the lock")]
+        public static partial void ReleasePending(ILogger logger, string lease, string holder, int seconds);
+
+        [LoggerMessage(13, LogLevel.Information, "{Lease}: gone without the finalizer while '{Holder}' may still lead; the lock is left to expire")]
+        public static partial void LeftToExpire(ILogger logger, string lease, string holder);
+
         [LoggerMessage(10, LogLevel.Warning, "{Lease}: could not release the lock of a deleted lease")]
         public static partial void ReleaseFailed(ILogger logger, string lease, Exception exception);
     }

@@ -19,6 +19,12 @@ namespace MultiClusterLease.Election.Reconciliation;
 /// </summary>
 public sealed partial class LeaseReconciler
 {
+    /// <summary>
+    /// The condition, <c>True</c> while a deleted CR's lock is not released yet because its holder may still be leading;
+    /// its message says for how long at most.
+    /// </summary>
+    public const string ReleasePendingCondition = "ReleasePending";
+
     private static readonly TimeSpan Stop = TimeSpan.MinValue;
 
     private readonly Lock _gate = new();
@@ -48,6 +54,8 @@ public sealed partial class LeaseReconciler
     private string? _lastBackendError;
     private long _lastInvalidSpecGeneration;
     private string _lastReportedHolder = "";
+    private string? _releasePending;
+    private string? _releasePendingReportedFor;
     private readonly Dictionary<string, (string Status, DateTimeOffset At)> _conditionTransitions = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance.</summary>
@@ -346,8 +354,10 @@ public sealed partial class LeaseReconciler
             ReportWrite(lease, decision, lockName);
         }
 
-        // 3. Report. observedGeneration = G only when a backend read or write made after seeing G decided the holder.
-        if (backendOperation)
+        // 3. Report. observedGeneration = G only when a backend read or write made after seeing G decided the holder. A
+        // read never answers a signal of the local holder (only a write made after it does, DESIGN §5): while the CR is
+        // being deleted the holder's renewals stay unanswered, so it stops leading by its renew deadline.
+        if (backendOperation && !HolderSignalOutstanding())
         {
             _observedGeneration = Math.Max(_observedGeneration, generation);
         }
@@ -359,6 +369,8 @@ public sealed partial class LeaseReconciler
             var holder = _lock.Snapshot?.Record?.HolderIdentity ?? "";
             if (holder.Length == 0 || !_candidates.IsLocal(holder))
             {
+                // Released, or held by another cluster (or by a candidate this controller never saw, whose lock then
+                // expires on its own): removing the finalizer releases nothing.
                 if (!gone && !await RemoveFinalizerAsync(lease, cancellationToken))
                 {
                     return TimeSpan.FromMilliseconds(200);
@@ -366,9 +378,56 @@ public sealed partial class LeaseReconciler
 
                 return Stop;
             }
+
+            await ReportReleasePendingAsync(lease, timing, holder, cancellationToken);
         }
 
         return NextDelay(timing);
+    }
+
+    /// <summary>
+    /// Whether the lock is held by a local candidate whose latest observed signal no write has answered yet. Only
+    /// while the CR is being deleted does such a signal stay unanswered (otherwise it is renewed); then no read may
+    /// report it as answered.
+    /// </summary>
+    private bool HolderSignalOutstanding()
+    {
+        var holder = _lock.Snapshot?.Record?.HolderIdentity ?? "";
+        return _candidates.IsLocal(holder) && _candidates.LastSignalGeneration(holder) > _lastWriteSpecGeneration;
+    }
+
+    /// <summary>
+    /// While a deleted CR's holder may still lead: says in status and (once) in an Event how long the release waits.
+    /// </summary>
+    private async Task ReportReleasePendingAsync(Lease lease, LeaseTiming timing, string holder, CancellationToken cancellationToken)
+    {
+        var now = _clock.Now;
+        var until = ReleaseDeadline(holder, timing) ?? now;
+        var seconds = Math.Max(0, (int)Math.Ceiling((until - now).TotalSeconds));
+        var message = $"the MultiClusterLease is being deleted: waiting up to {seconds} s for {holder}'s lease to run out before releasing the lock (a deleted CR does not stop its candidate, which may still be leading)";
+        _releasePending = message;
+        if (_releasePendingReportedFor != lease.Metadata.Uid)
+        {
+            _releasePendingReportedFor = lease.Metadata.Uid;
+            Log.ReleasePending(_logger, _key, holder, seconds);
+            _events.Record(lease, "Normal", LeaseEventReasons.ReleasePending, message);
+        }
+
+        await WriteStatusAsync(lease, timing, null, force: false, cancellationToken);
+    }
+
+    /// <summary>The monotonic time by which a local holder's lock may be released: when it goes stale or the lock expires.</summary>
+    private TimeSpan? ReleaseDeadline(string holder, LeaseTiming timing)
+    {
+        var staleAt = _candidates.LiveUntil(holder, timing.LeaseDuration);
+        var expiresAt = _lock.ExpiresAt();
+        return (staleAt, expiresAt) switch
+        {
+            ({ } s, { } e) => s < e ? s : e,
+            ({ } s, null) => s,
+            (null, { } e) => e,
+            _ => null,
+        };
     }
 
     /// <summary>
@@ -402,6 +461,7 @@ public sealed partial class LeaseReconciler
             LockExpired = _options.BrokenTakeOverAfterRenewDeadline ? _lock.IsExpiredAfter(now, timing.RenewDeadline) : _lock.IsExpired(now),
             LockHolderIsLocal = _candidates.IsLocal(lockHolder),
             LockHolderLive = _candidates.IsLive(lockHolder, timing.LeaseDuration, now),
+            LockHolderReleased = specHolder.Length == 0 && lockHolder.Length > 0 && _candidates.ReleasedBy == lockHolder,
             LockHolderSignalledSinceLastWrite = _candidates.LastSignalGeneration(lockHolder) > _lastWriteSpecGeneration,
             Deleting = deleting,
             LeaseDurationSeconds = timing.LeaseDurationSeconds,
@@ -437,9 +497,16 @@ public sealed partial class LeaseReconciler
                     _lock.ObserveRead(await _backend.ReadAsync(_lockName, cancellationToken), _clock.Now, _clock.WallNow);
                 }
 
+                // Only when no local candidate can still lead; otherwise the lock expires on its own (as when the
+                // controller stops), and other clusters take it once it has gone unchanged for its lease duration.
                 var decision = Decide(lease, timing, deleting: true);
                 if (decision.Action != ElectionAction.Release)
                 {
+                    if (_lock.Snapshot?.Record?.HolderIdentity is { Length: > 0 } holder && _candidates.IsLocal(holder))
+                    {
+                        Log.LeftToExpire(_logger, _key, holder);
+                    }
+
                     return;
                 }
 
@@ -465,10 +532,10 @@ public sealed partial class LeaseReconciler
         var next = Jittered(timing.RetryPeriod);
         var now = _clock.Now;
         var holder = _lock.Snapshot?.Record?.HolderIdentity ?? "";
-        if (_candidates.IsLocal(holder) && _candidates.LiveUntil(holder, timing.LeaseDuration) is { } staleAt && staleAt > now)
+        if (_candidates.IsLocal(holder) && ReleaseDeadline(holder, timing) is { } releaseAt && releaseAt > now)
         {
-            // Release as soon as the holding candidate goes stale.
-            next = TimeSpan.FromTicks(Math.Min(next.Ticks, (staleAt - now).Ticks + TimeSpan.FromMilliseconds(10).Ticks));
+            // Release as soon as the holding candidate goes stale, or (CR being deleted) its lock expires.
+            next = TimeSpan.FromTicks(Math.Min(next.Ticks, (releaseAt - now).Ticks + TimeSpan.FromMilliseconds(10).Ticks));
         }
 
         return next;
@@ -605,6 +672,11 @@ public sealed partial class LeaseReconciler
                 ? Make(ConditionTypes.LockAcquiredInBackend, true, "LockHeld", $"{holder} holds the global lock")
                 : Make(ConditionTypes.LockAcquiredInBackend, false, holder.Length == 0 ? "NotHeld" : "HeldByOther", holder.Length == 0 ? "nobody holds the global lock" : $"{holder} holds the global lock"),
         };
+
+        if (lease.Metadata.DeletionTimestamp is not null && _releasePending is not null)
+        {
+            conditions.Add(Make(ReleasePendingCondition, true, "HolderMayStillLead", _releasePending));
+        }
 
         return new MultiClusterLeaseStatus
         {

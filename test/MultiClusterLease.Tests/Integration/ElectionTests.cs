@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
+using MultiClusterLease.Election.Reconciliation;
 using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
@@ -103,20 +105,56 @@ public sealed class ElectionTests
     }
 
     [Fact]
-    public async Task DeletingTheLeadersCR_ReleasesTheLockAndRemovesTheFinalizer()
+    public async Task DeletingACrashedLeadersCR_WaitsForItsLeaseToRunOut_ThenReleasesTheLockAndRemovesTheFinalizer()
     {
         await using var harness = await ElectionHarness.StartAsync(1);
+        var history = harness.RecordLockHistory();
         var a = harness.StartElector("cluster-a", "a");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
         Assert.Contains("release-lock", harness.Lease("cluster-a")!["metadata"]!["finalizers"]!.ToJsonString());
         await a.CrashAsync();
 
+        // The controller cannot tell a crash from a candidate that runs on: it says why it waits, and releases once the
+        // lock has gone unrenewed (or a unheard of) for the lease duration: within leaseDuration + retryPeriod.
         var api = harness.Api("cluster-a", "admin");
         await api.DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
-        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null, TimeSpan.FromSeconds(10)), "the CR was not deleted (finalizer kept)");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => Events(harness, "ReleasePending").Any(m => m.Contains("waiting up to", StringComparison.Ordinal)), TimeSpan.FromSeconds(5)), "no ReleasePending event");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null || Condition(harness, LeaseReconciler.ReleasePendingCondition) == ("True", "HolderMayStillLead"), TimeSpan.FromSeconds(5)), "no ReleasePending condition");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null, FailoverBound + TimeSpan.FromSeconds(5)), "the CR was not deleted (finalizer kept)");
         var lockObject = harness.LockObject()!;
         Assert.Equal("", lockObject["holderIdentity"]!.GetValue<string>());
         Assert.Equal(1, lockObject["epoch"]!.GetValue<long>());
+        Assert.Equal([("a", 1L), ("", 1L)], history());
+        Assert.Contains(Events(harness, "LockReleased"), m => m.Contains("being deleted", StringComparison.Ordinal) || m.Contains("stopped renewing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AFollowersRelease_DoesNotReleaseTheLockOfTheLocalLeader()
+    {
+        // a leads; a2, a follower in the same cluster, signals and then releases (writes holderIdentity "" while it is
+        // the spec's holder), e.g. while shutting down. a is still leading: its lock must stay.
+        await using var harness = await ElectionHarness.StartAsync(1);
+        var history = harness.RecordLockHistory();
+        harness.StartElector("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)));
+        await using var follower = new MultiClusterLease.Client.Candidate.MultiClusterLeaseCandidate(
+            harness.Api("cluster-a", "a2"), ElectionHarness.Options("cluster-a", "a2"), null, TestLogging.Factory.CreateLogger<MultiClusterLease.Client.Candidate.MultiClusterLeaseCandidate>());
+
+        var released = false;
+        for (var attempt = 0; attempt < 20 && !released; attempt++)
+        {
+            // a renews the spec every retry period: signal, then release before a's next write.
+            Assert.False((await follower.TryAcquireOrRenewAsync()).Acquired);
+            released = await follower.ReleaseAsync();
+        }
+
+        Assert.True(released, "the follower never got to release");
+        var releasedGeneration = harness.Lease("cluster-a")!["metadata"]!["generation"]!.GetValue<long>();
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Status("cluster-a").ObservedGeneration >= releasedGeneration, TimeSpan.FromSeconds(10)), "the controller did not answer past the release");
+        Assert.Equal("a", harness.LockObject()!["holderIdentity"]!.GetValue<string>());
+        Assert.DoesNotContain(history(), h => h.Holder == "");
+        var term = Assert.Single(harness.Log.Terms);
+        Assert.Null(term.End);
     }
 
     [Fact]
@@ -213,6 +251,12 @@ public sealed class ElectionTests
             TimeSpan.FromSeconds(10)), "no InvalidSpec event");
         Assert.Null(harness.LockObject());
     }
+
+    private static IEnumerable<string> Events(ElectionHarness harness, string reason)
+        => harness.Sandbox.Cluster("cluster-a").ListObjects("", "v1", "events", ElectionHarness.Namespace)
+            .Where(e => e["reason"]?.GetValue<string>() == reason)
+            .Select(e => e["message"]?.GetValue<string>() ?? "")
+            .ToList();
 
     private static (string Status, string Reason) Condition(ElectionHarness harness, string type)
     {

@@ -10,7 +10,7 @@ public sealed class ElectionDeciderTests
     private static LockSnapshot Held(string holder, long epoch = 3, int transitions = 2, long generation = 100)
         => new() { Generation = generation, Record = new LockRecord { HolderIdentity = holder, Epoch = epoch, LeaseTransitions = transitions, LeaseDurationSeconds = 15, RenewTime = Now.AddSeconds(-1), AcquireTime = Now.AddMinutes(-1), Nonce = "old" } };
 
-    private static ElectionInput Input(LockSnapshot snapshot, string specHolder = "a", bool specLive = true, bool expired = false, bool holderLocal = false, bool holderLive = false, bool signalled = false, bool deleting = false, bool awaiting = true)
+    private static ElectionInput Input(LockSnapshot snapshot, string specHolder = "a", bool specLive = true, bool expired = false, bool holderLocal = false, bool holderLive = false, bool signalled = false, bool deleting = false, bool awaiting = true, bool released = false)
         => new()
         {
             SpecHolder = specHolder,
@@ -21,6 +21,7 @@ public sealed class ElectionDeciderTests
             LockHolderIsLocal = holderLocal,
             LockHolderLive = holderLive,
             LockHolderSignalledSinceLastWrite = signalled,
+            LockHolderReleased = released,
             Deleting = deleting,
             LeaseDurationSeconds = 20,
             WallNow = Now,
@@ -36,8 +37,16 @@ public sealed class ElectionDeciderTests
         { "held by our live candidate who signalled → renew", Input(Held("a"), holderLocal: true, holderLive: true, signalled: true), ElectionAction.Renew },
         { "held by our live candidate, no new signal → follow", Input(Held("a"), holderLocal: true, holderLive: true), ElectionAction.Follow },
         { "held by our stale candidate → release", Input(Held("a"), specLive: false, holderLocal: true), ElectionAction.Release },
-        { "held by ours, spec says release → release", Input(Held("a"), specHolder: "", holderLocal: true, holderLive: true), ElectionAction.Release },
-        { "held by ours, CR deleting → release", Input(Held("a"), holderLocal: true, holderLive: true, deleting: true), ElectionAction.Release },
+        { "held by ours, the holder released → release", Input(Held("a"), specHolder: "", holderLocal: true, holderLive: true, released: true), ElectionAction.Release },
+        { "held by ours and live, \"\" written by another local candidate → follow (the holder may still lead)", Input(Held("a"), specHolder: "", holderLocal: true, holderLive: true), ElectionAction.Follow },
+        { "held by ours and live who signalled, \"\" written by another local candidate → renew for the holder", Input(Held("a"), specHolder: "", holderLocal: true, holderLive: true, signalled: true), ElectionAction.Renew },
+        { "held by ours and stale, \"\" written by another local candidate → release", Input(Held("a"), specHolder: "", holderLocal: true), ElectionAction.Release },
+        { "deleting, live holder, lock unexpired → follow (it may still lead)", Input(Held("a"), holderLocal: true, holderLive: true, deleting: true), ElectionAction.Follow },
+        { "deleting, live holder who signalled, lock unexpired → follow, never renew", Input(Held("a"), holderLocal: true, holderLive: true, signalled: true, deleting: true), ElectionAction.Follow },
+        { "deleting, live holder, lock unrenewed for its lease duration → release", Input(Held("a"), holderLocal: true, holderLive: true, expired: true, deleting: true), ElectionAction.Release },
+        { "deleting, stale holder → release", Input(Held("a"), specLive: false, holderLocal: true, deleting: true), ElectionAction.Release },
+        { "deleting, the holder released → release", Input(Held("a"), specHolder: "", holderLocal: true, holderLive: true, released: true, deleting: true), ElectionAction.Release },
+        { "deleting, released lock, live candidate → follow (no takeover for a deleted CR)", Input(Held(""), deleting: true), ElectionAction.Follow },
         { "held by another cluster, unexpired → follow", Input(Held("remote")), ElectionAction.Follow },
         { "held by another cluster, expired → take over", Input(Held("remote"), expired: true), ElectionAction.TakeOver },
         { "expired but our candidate stale → follow", Input(Held("remote"), specLive: false, expired: true), ElectionAction.Follow },
@@ -47,7 +56,7 @@ public sealed class ElectionDeciderTests
         { "expired, our candidate live but already answered → follow (it asks again)", Input(Held("remote"), expired: true, awaiting: false), ElectionAction.Follow },
         { "absent, our candidate live but already answered → follow (it asks again)", Input(LockSnapshot.Absent, awaiting: false), ElectionAction.Follow },
         { "held by ours, answered, signalled since the last write → renew", Input(Held("a"), holderLocal: true, holderLive: true, signalled: true, awaiting: false), ElectionAction.Renew },
-        { "held by ours, answered, spec says release → release", Input(Held("a"), specHolder: "", holderLocal: true, holderLive: true, awaiting: false), ElectionAction.Release },
+        { "held by ours, answered, the holder released → release", Input(Held("a"), specHolder: "", holderLocal: true, holderLive: true, awaiting: false, released: true), ElectionAction.Release },
         { "other local holder live, spec names newcomer → follow", Input(Held("old-local"), specHolder: "b", holderLocal: true, holderLive: true), ElectionAction.Follow },
         { "other local holder live and signalled, spec names newcomer → renew for holder", Input(Held("old-local"), specHolder: "b", holderLocal: true, holderLive: true, signalled: true), ElectionAction.Renew },
         { "other local holder stale, spec names newcomer → release first", Input(Held("old-local"), specHolder: "b", holderLocal: true), ElectionAction.Release },
@@ -99,7 +108,7 @@ public sealed class ElectionDeciderTests
     [Fact]
     public void ReleaseKeepsEpochSoTheNextHolderGetsAGreaterToken()
     {
-        var record = ElectionDecider.Decide(Input(Held("a", epoch: 7), specHolder: "", holderLocal: true)).Record!;
+        var record = ElectionDecider.Decide(Input(Held("a", epoch: 7), specHolder: "", holderLocal: true, released: true)).Record!;
         Assert.Equal(("", 7L), (record.HolderIdentity, record.Epoch));
         var next = ElectionDecider.Decide(Input(new LockSnapshot { Generation = 101, Record = record }, specHolder: "b")).Record!;
         Assert.Equal(8L, next.Epoch);

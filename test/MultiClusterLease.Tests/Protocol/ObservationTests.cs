@@ -117,4 +117,63 @@ public sealed class ObservationTests
         time.Advance(TimeSpan.FromSeconds(14));
         Assert.False(tracker.IsLive("a", lease, clock.Now));
     }
+
+    [Fact]
+    public void AnEmptySpecIsTheReleaseOfTheHolderOfTheVersionRightBeforeIt()
+    {
+        var time = new FakeTimeProvider();
+        var clock = new MonotonicClock(time);
+        var tracker = new CandidateTracker();
+        var at = DateTimeOffset.UnixEpoch;
+
+        tracker.Observe("a", at, 1, clock.Now);
+        tracker.Observe("", at.AddSeconds(1), 2, clock.Now);
+        Assert.Equal("a", tracker.ReleasedBy);
+
+        // The deletion's generation bump keeps it; the holder asking again ends it.
+        tracker.Observe("", at.AddSeconds(1), 3, clock.Now);
+        Assert.Equal("a", tracker.ReleasedBy);
+        tracker.Observe("a", at.AddSeconds(2), 4, clock.Now);
+        Assert.Null(tracker.ReleasedBy);
+    }
+
+    [Fact]
+    public void AFollowersReleaseIsNotTheHolders()
+    {
+        // a holds the lock; follower b signals, then shuts down and releases: a may still be leading.
+        var time = new FakeTimeProvider();
+        var clock = new MonotonicClock(time);
+        var tracker = new CandidateTracker();
+        var at = DateTimeOffset.UnixEpoch;
+        tracker.Observe("a", at, 1, clock.Now);
+        tracker.Observe("b", at.AddSeconds(1), 2, clock.Now);
+        tracker.Observe("", at.AddSeconds(2), 3, clock.Now);
+        Assert.Equal("b", tracker.ReleasedBy);
+        Assert.NotEqual("a", tracker.ReleasedBy);
+    }
+
+    [Fact]
+    public void MissedSpecWritesMakeTheReleaserUnknownAndCountAsSignalsOfEveryKnownCandidate()
+    {
+        var time = new FakeTimeProvider();
+        var clock = new MonotonicClock(time);
+        var tracker = new CandidateTracker();
+        var lease = TimeSpan.FromSeconds(15);
+        var at = DateTimeOffset.UnixEpoch;
+        tracker.Observe("a", at, 1, clock.Now);
+        tracker.Observe("b", at.AddSeconds(1), 2, clock.Now);
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        // Generations 3 and 4 were missed (a re-listed watch): a may have signalled and been answered in them.
+        tracker.Observe("", at.AddSeconds(5), 5, clock.Now);
+        Assert.Null(tracker.ReleasedBy);
+        Assert.Equal(4, tracker.LastSignalGeneration("a"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(tracker.IsLive("a", lease, clock.Now));
+
+        // The first observation after start names nobody as releaser either.
+        var fresh = new CandidateTracker();
+        fresh.Observe("", at, 7, clock.Now);
+        Assert.Null(fresh.ReleasedBy);
+    }
 }

@@ -1,3 +1,4 @@
+using MultiClusterLease.Election.Reconciliation;
 using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
@@ -29,19 +30,81 @@ public sealed class RegressionTests
     }
 
     [Fact]
-    public async Task DeletingTheCRReleasesTheLock_SoAnotherClusterTakesOverWithoutWaitingForExpiry()
+    public async Task DeletingALiveLeadersCR_NoOtherClusterLeadsBeforeItStops_AndTheLockIsTakenWithinTheBound()
+    {
+        // The CR is deleted while its candidate runs on: deletion stops the renewals, and the lock is released only
+        // once it has gone unrenewed for its lease duration. a stops leading by its renew deadline.
+        await using var harness = await ElectionHarness.StartAsync(2);
+        var (a, _) = await harness.ElectAThenStartBAsync();
+
+        var deletedAt = harness.Now;
+        await harness.Api("cluster-a", "admin").DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+        await AssertNextTermStartsAfterTheLeaderStoppedAsync(harness, "a", deletedAt, leaseSeconds: 8);
+        Assert.False(a.Run.IsFaulted);
+    }
+
+    [Fact]
+    public async Task DeletingAReleasedHoldersCR_AnotherClusterTakesOverWithoutWaitingForExpiry()
     {
         await using var harness = await ElectionHarness.StartAsync(2);
         var history = harness.RecordLockHistory();
         var (a, _) = await harness.ElectAThenStartBAsync();
 
-        // The app is uninstalled: its candidate stops (crash-like, no release) and its CR is deleted.
-        await a.CrashAsync();
+        // The app is uninstalled: its candidate stops gracefully (writes holderIdentity "") and its CR is deleted.
+        await a.StopAsync();
+        var deletedAt = harness.Now;
         await harness.Api("cluster-a", "admin").DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(20)));
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null, TimeSpan.FromSeconds(10)), "the CR was not deleted");
 
-        // a's lock was released on deletion (holder "", same epoch) and b took the released lock, not an expired one.
+        // The release came at once (holder "", same epoch) and b took the released lock, well before a's lease
+        // (8 s) could have run out.
         Assert.Equal([("a", 1L), ("", 1L), ("b", 2L)], history());
+        var takeover = harness.Log.Terms.Last().Start - deletedAt;
+        Assert.True(takeover < TimeSpan.FromSeconds(8), $"b took over {takeover.TotalSeconds:F2} s after the deletion: the release waited for expiry");
+        harness.Log.AssertSafe();
+    }
+
+    [Fact]
+    public async Task Seed1002_TheLeadersCRIsDeletedWhileItLeads_ACandidateInAnotherClusterWaits()
+    {
+        // Soak seed 1002: a1 (the official elector's model, lease 10 s) leads in cluster-a, b2 (our elector, lease 8 s)
+        // waits in cluster-b, their clocks are off by an hour and more, and a1's CR is deleted while a1 runs on. The old
+        // rule released the lock 20 ms after the deletion and b2 led 2 s before a1 stopped.
+        await using var harness = await ElectionHarness.StartAsync(2);
+        var a1 = harness.StartOfficial("cluster-a", "a1", seed: 1002, candidateOptions: ElectionHarness.Options("cluster-a", "a1", lease: 10), timeProvider: new SkewedTimeProvider(TimeSpan.FromMinutes(-67)));
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a1", TimeSpan.FromSeconds(15)), "a1 was not elected");
+        harness.StartElector("cluster-b", "b2", (c, i) => ElectionHarness.Options(c, i, lease: 8), new SkewedTimeProvider(TimeSpan.FromMinutes(-79)));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var deletedAt = harness.Now;
+        await harness.Api("cluster-a", "admin").DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+
+        await AssertNextTermStartsAfterTheLeaderStoppedAsync(harness, "a1", deletedAt, leaseSeconds: 10);
+        Assert.False(a1.Run.IsFaulted);
+
+        // While a1 could still lead, the controller said why the CR stayed terminating.
+        Assert.Contains(
+            harness.Sandbox.Cluster("cluster-a").ListObjects("", "v1", "events", ElectionHarness.Namespace),
+            e => e["reason"]?.GetValue<string>() == LeaseEventReasons.ReleasePending && e["message"]!.GetValue<string>().Contains("waiting up to", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The first term started after the deletion (whoever leads it: another cluster, or the old leader again through a
+    /// recreated CR) starts only after the old leader stopped, judged on the harness's one clock, and within
+    /// leaseDuration + retryPeriod + 2 s of the deletion.
+    /// </summary>
+    private static async Task AssertNextTermStartsAfterTheLeaderStoppedAsync(ElectionHarness harness, string leader, TimeSpan deletedAt, int leaseSeconds)
+    {
+        var bound = TimeSpan.FromSeconds(leaseSeconds + 2 + 2);
+        Assert.True(
+            await ElectionHarness.EventuallyAsync(() => harness.Log.Terms.Any(t => t.Start > deletedAt), bound + TimeSpan.FromSeconds(8)),
+            $"nobody led after the deletion\n{string.Join("\n", harness.Log.Terms)}");
+        var old = harness.Log.Terms.Last(t => t.Identity == leader && t.Start <= deletedAt);
+        var next = harness.Log.Terms.First(t => t.Start > deletedAt);
+        Assert.True(old.End is { } end && end <= next.Start, $"{leader} {(old.End is { } e ? $"led until {e.TotalSeconds:F2} s" : "was still leading")} when {next.Identity} started at {next.Start.TotalSeconds:F2} s");
+        Assert.True(next.Start - deletedAt <= bound, $"{next.Identity} started {(next.Start - deletedAt).TotalSeconds:F2} s after the deletion (bound {bound.TotalSeconds} s)");
+        await Task.Delay(TimeSpan.FromSeconds(1));
         harness.Log.AssertSafe();
     }
 
