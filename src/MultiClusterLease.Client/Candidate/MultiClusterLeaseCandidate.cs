@@ -109,8 +109,8 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            var generation = await SignalAsync(_options.Identity, linked.Token);
-            var view = await WaitForAnswerAsync(generation, linked.Token);
+            var (generation, uid) = await SignalAsync(_options.Identity, linked.Token);
+            var view = await WaitForAnswerAsync(generation, uid, linked.Token);
             var acquired = view.HolderIdentity == _options.Identity;
             if (acquired)
             {
@@ -228,7 +228,8 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task<long> SignalAsync(string holder, CancellationToken cancellationToken)
+    /// <summary>Writes the signal; returns the generation written and the UID of the object it was written to.</summary>
+    private async Task<(long Generation, string? Uid)> SignalAsync(string holder, CancellationToken cancellationToken)
     {
         var spec = new JsonObject
         {
@@ -246,7 +247,7 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
         try
         {
             var patched = await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, PatchType.Merge, new JsonObject { ["spec"] = spec }.ToJsonString(), null, cancellationToken);
-            return patched.Metadata.Generation ?? 0;
+            return (patched.Metadata.Generation ?? 0, patched.Metadata.Uid);
         }
         catch (KubernetesApiException ex) when (ex.IsNotFound)
         {
@@ -259,24 +260,30 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
             try
             {
                 var created = await _api.CreateAsync(ResourceType.MultiClusterLeases, _options.Namespace, lease, cancellationToken);
-                return created.Metadata.Generation ?? 1;
+                return (created.Metadata.Generation ?? 1, created.Metadata.Uid);
             }
             catch (KubernetesApiException again) when (again.IsAlreadyExists)
             {
                 var patched = await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, PatchType.Merge, new JsonObject { ["spec"] = spec.DeepClone() }.ToJsonString(), null, cancellationToken);
-                return patched.Metadata.Generation ?? 0;
+                return (patched.Metadata.Generation ?? 0, patched.Metadata.Uid);
             }
         }
     }
 
-    private async Task<LeaseView> WaitForAnswerAsync(long generation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for status to answer the signal: observedGeneration at or past its generation, on the same object. The
+    /// watch may still hold the status of an earlier object of the same name (deleted and created again while the
+    /// watch was away): that answered older signals, and its larger generations would otherwise confirm this one
+    /// (found by the simulation, seed 152).
+    /// </summary>
+    private async Task<LeaseView> WaitForAnswerAsync(long generation, string? uid, CancellationToken cancellationToken)
     {
         while (true)
         {
             Task changed;
             lock (_gate)
             {
-                if (_latest is { } lease && (lease.Status?.ObservedGeneration ?? 0) >= generation)
+                if (_latest is { } lease && (uid is null || lease.Metadata.Uid == uid) && (lease.Status?.ObservedGeneration ?? 0) >= generation)
                 {
                     return LeaseView.From(lease);
                 }

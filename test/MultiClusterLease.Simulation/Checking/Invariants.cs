@@ -8,7 +8,9 @@ internal static class Invariants
     /// <summary>One leader at a time, on the reference clock; and each new leader's fencing token is larger.</summary>
     public static void OneLeaderAndFencing(LeadershipLog log, List<string> violations)
     {
-        var terms = log.Terms.OrderBy(t => t.Start).ThenBy(t => t.End ?? TimeSpan.MaxValue).ToList();
+        // A term that ends the instant it starts is a frozen leader thawing and learning at once that its time ran out
+        // (its leadership timer was due while it was frozen): it had no time to act as leader.
+        var terms = log.Terms.Where(t => t.End != t.Start).OrderBy(t => t.Start).ThenBy(t => t.End ?? TimeSpan.MaxValue).ToList();
         for (var i = 0; i < terms.Count; i++)
         {
             for (var j = i + 1; j < terms.Count && terms[j].Start < (terms[i].End ?? TimeSpan.MaxValue); j++)
