@@ -214,7 +214,7 @@ internal sealed class SimulatedWorld
         slot.Incarnation++;
         var process = NewProcess($"{slot.Role}#{slot.Incarnation}", slot.WallOffset ??= Offset());
         slot.Process = process;
-        var api = new SimulatedKubernetesApi(_clusters[cluster], process, LinkOf(slot.Role, _clusters[cluster].Name), _network);
+        var api = new SimulatedKubernetesApi(new SimulatedConnection(_clusters[cluster], process, LinkOf(slot.Role, _clusters[cluster].Name), _network));
         var backend = new SimulatedLockBackend(_bucket, process, LinkOf(slot.Role, "gcs"), _network);
         var options = new ElectionOptions
         {
@@ -231,7 +231,7 @@ internal sealed class SimulatedWorld
     {
         var (lease, renew, retry) = _timing[cluster];
         var process = NewProcess(identity, Offset());
-        var api = new SimulatedKubernetesApi(_clusters[cluster], process, LinkOf(identity, _clusters[cluster].Name), _network);
+        var api = new SimulatedKubernetesApi(new SimulatedConnection(_clusters[cluster], process, LinkOf(identity, _clusters[cluster].Name), _network));
         var options = new MultiClusterLeaseCandidateOptions
         {
             Namespace = Namespace,
