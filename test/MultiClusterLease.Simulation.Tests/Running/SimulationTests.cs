@@ -77,6 +77,20 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
     [Fact]
     [Trait("Category", "Simulation")]
+    public void Regression_seed_152_a_recreated_CR_is_not_confirmed_by_the_status_of_the_deleted_one()
+    {
+        // The holder's CR deleted, then its API link cut: the lock released after the lease, the CR finalized, another
+        // cluster leads; the candidate comes back, creates the CR again, and was "confirmed" by the deleted object's
+        // status its watch still held.
+        var result = SimulatedWorld.Run(152, new SimulationSettings { KeepFaults = new HashSet<int> { 1, 4 } });
+
+        Assert.True(result.Ok, string.Join("\n", result.Violations) + "\n" + result.Trace);
+        Assert.Contains("DeleteLeaseWhileLeading", result.Trace, StringComparison.Ordinal);
+        Assert.True(result.Trace.Split("c1: MultiClusterLease election Added").Length >= 3, "the CR was not created again");
+    }
+
+    [Fact]
+    [Trait("Category", "Simulation")]
     public void The_official_elector_leads_on_after_a_freeze_longer_than_the_lease_a_known_limitation()
     {
         // Freezing processes that run the official elector (not done in the default batch) shows why: after thawing it
