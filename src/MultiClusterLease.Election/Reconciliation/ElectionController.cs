@@ -139,7 +139,13 @@ public sealed partial class ElectionController : BackgroundService
         _watcher = new ResourceWatcher<Lease>(
             _api,
             ResourceType.MultiClusterLeases,
-            new ResourceWatcherOptions { Namespace = string.IsNullOrEmpty(_options.Namespace) ? null : _options.Namespace },
+            // Candidates' signals arrive only by watch: after an outage, reconnect within the shortest retry period, not
+            // the default 30 s backoff, so a leader follows within leaseDuration + retryPeriod of healing.
+            new ResourceWatcherOptions
+            {
+                Namespace = string.IsNullOrEmpty(_options.Namespace) ? null : _options.Namespace,
+                MaxBackoff = TimeSpan.FromSeconds(Protocol.LeaseTiming.MinRetryPeriodSeconds),
+            },
             _timeProvider,
             _loggerFactory.CreateLogger<ResourceWatcher<Lease>>());
         Log.Starting(_logger, string.IsNullOrEmpty(_options.Namespace) ? "all namespaces" : $"namespace {_options.Namespace}", _options.ControllerIdentity);

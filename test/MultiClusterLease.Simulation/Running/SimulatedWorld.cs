@@ -129,9 +129,12 @@ internal sealed class SimulatedWorld
         }
 
         var healAt = TimeSpan.FromSeconds(10);
+        var maxLeaseDuration = TimeSpan.FromSeconds(_timing.Max(t => t.Lease));
         foreach (var fault in injected)
         {
-            var end = fault.Start + Duration(fault);
+            // A deletion lasts until it may complete: within leaseDuration + retryPeriod, while the holder's lease runs
+            // out (docs/design.md); liveness counts from then.
+            var end = fault.Start + (fault.Kind == FaultKind.DeleteLeaseWhileLeading ? maxLeaseDuration + TimeSpan.FromSeconds(2) : Duration(fault));
             healAt = end > healAt ? end : healAt;
         }
 
