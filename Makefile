@@ -2,11 +2,11 @@
 DOTNET ?= dotnet
 CONFIGURATION ?= Debug
 SANDBOX_DLL := src/MultiClusterLease.Sandbox/bin/$(CONFIGURATION)/net10.0/MultiClusterLease.Sandbox.dll
-TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Simulation.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests
+TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Simulation.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests test/MultiClusterLease.Sharding.Tests
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help tools build test demo sandbox clean publish docker-build docker-push pack install uninstall deploy-manifests deploy undeploy
+.PHONY: help tools build test demo demo-sharding sandbox clean publish docker-build docker-push pack install uninstall deploy-manifests deploy undeploy
 
 help: ## Show the targets.
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ test: build ## Run every test suite (unit, sandbox integration, kubectl against 
 
 demo: build ## Run the 3-cluster demo in the sandbox: election, crash failover, graceful handover. DEMO_ARGS=--keep-running keeps it up.
 	$(DOTNET) $(SANDBOX_DLL) demo $(DEMO_ARGS)
+
+demo-sharding: build ## Run the sharding demo in the sandbox: 3 peers split 6 namespaces; graceful stop, restart, crash; kubectl workflows. DEMO_ARGS=--keep-running keeps it up.
+	$(DOTNET) $(SANDBOX_DLL) demo-sharding $(DEMO_ARGS)
 
 sandbox: build ## Start sandbox clusters and a fake GCS bucket for kubectl and manual runs, until Ctrl-C.
 	$(DOTNET) $(SANDBOX_DLL) serve
@@ -166,11 +169,31 @@ bench: tools ## Benchmark acquisition, handover, failover, cost and scale on the
 	$(DOTNET) build bench/MultiClusterLease.Benchmarks -c $(BENCH_CONFIGURATION)
 	$(DOTNET) bench/MultiClusterLease.Benchmarks/bin/$(BENCH_CONFIGURATION)/net10.0/MultiClusterLease.Benchmarks.dll $(BENCH_ARGS)
 
-# End-to-end on kind clusters and a real bucket (hack/e2e-kind.sh): create, load the image, deploy, run test/e2e, tear down.
-# `make test` runs the same scenarios on the sandbox.
-.PHONY: test-e2e test-e2e-multi
-test-e2e: ## End-to-end on one kind cluster (two namespaces stand for two clusters) and a real bucket: needs docker, kind, kubectl, E2E_GCS_BUCKET, GOOGLE_APPLICATION_CREDENTIALS.
+# End-to-end on real clusters and a real bucket (docs: README "End-to-end tests"). `make test` runs the same scenarios
+# on the sandbox and never needs Docker.
+#   test-e2e, test-e2e-multi: K3s clusters in Docker (Testcontainers.K3s), the controller on this host per cluster
+#     (test/e2e/MultiClusterLease.E2E.K3s). The runner is built alone first and checks what the run needs (Docker
+#     engine, kubectl, E2E_GCS_BUCKET, application default credentials), so that a missing piece stops it at once.
+#   test-e2e-kind, test-e2e-kind-multi: kind clusters, the controller image deployed as make deploy does (hack/e2e-kind.sh).
+E2E_K3S_PROJECT := test/e2e/MultiClusterLease.E2E.K3s
+E2E_K3S_DLL := $(E2E_K3S_PROJECT)/bin/$(CONFIGURATION)/net10.0/MultiClusterLease.E2E.K3s.dll
+E2E_TESTS_PROJECT := test/e2e/MultiClusterLease.E2E.Tests
+.PHONY: test-e2e test-e2e-multi e2e-k3s test-e2e-kind test-e2e-kind-multi
+test-e2e: ## End-to-end on one K3s cluster in Docker (two namespaces stand for two clusters) and a real bucket: needs a Docker engine, kubectl, E2E_GCS_BUCKET, application default credentials.
+	@$(MAKE) --no-print-directory e2e-k3s E2E_MODE=single
+
+test-e2e-multi: ## End-to-end on two K3s clusters in Docker and a real bucket; same needs as test-e2e.
+	@$(MAKE) --no-print-directory e2e-k3s E2E_MODE=multi
+
+e2e-k3s:
+	@$(DOTNET) build $(E2E_K3S_PROJECT) -c $(CONFIGURATION) -nologo -v quiet
+	@CONFIGURATION=$(CONFIGURATION) $(DOTNET) $(E2E_K3S_DLL) check $(E2E_MODE)
+	$(DOTNET) build $(CONTROLLER_PROJECT) -c $(CONFIGURATION) -nologo -v quiet
+	$(DOTNET) build $(E2E_TESTS_PROJECT) -c $(CONFIGURATION) -nologo -v quiet
+	CONFIGURATION=$(CONFIGURATION) $(DOTNET) $(E2E_K3S_DLL) $(E2E_MODE)
+
+test-e2e-kind: ## End-to-end on one kind cluster, the image deployed by make deploy, and a real bucket: needs docker, kind, kubectl, E2E_GCS_BUCKET, GOOGLE_APPLICATION_CREDENTIALS.
 	@hack/e2e-kind.sh single
 
-test-e2e-multi: ## End-to-end on two kind clusters and a real bucket; same needs as test-e2e.
+test-e2e-kind-multi: ## End-to-end on two kind clusters; same needs as test-e2e-kind.
 	@hack/e2e-kind.sh multi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests on kind clusters and a real GCS bucket:
-#   hack/e2e-kind.sh single   (make test-e2e)        one kind cluster; two namespaces stand for two clusters
-#   hack/e2e-kind.sh multi    (make test-e2e-multi)  two kind clusters
+#   hack/e2e-kind.sh single   (make test-e2e-kind)        one kind cluster; two namespaces stand for two clusters
+#   hack/e2e-kind.sh multi    (make test-e2e-kind-multi)  two kind clusters
 # Creates the cluster(s), builds the controller image (make docker-build), loads it into each cluster, deploys
 # (make deploy) with the bucket and a service-account key, runs test/e2e against the cluster contexts, and tears
 # everything down (also on failure).
@@ -24,7 +24,7 @@ case "$mode" in
   multi) count=2 ;;
   *) echo "usage: $0 single|multi" >&2; exit 2 ;;
 esac
-target="make test-e2e$([ "$mode" = multi ] && echo -multi || true)"
+target="make test-e2e-kind$([ "$mode" = multi ] && echo -multi || true)"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 # ---- Prerequisites: report everything missing at once.

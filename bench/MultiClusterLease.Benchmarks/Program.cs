@@ -136,6 +136,7 @@ root.SetAction(async (parse, cancellationToken) =>
         ("failover", FailoverScenario.RunAsync),
         ("cost", CostScenario.RunAsync),
         ("scale", ScaleScenario.RunAsync),
+        ("sharding", ShardingScenario.RunAsync),
     };
     foreach (var (name, run) in steps)
     {

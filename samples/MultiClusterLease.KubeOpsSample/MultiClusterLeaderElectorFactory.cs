@@ -1,11 +1,10 @@
+using k8s;
 using k8s.LeaderElection;
 using KubeOps.Abstractions.Builder;
 using KubeOps.Operator.LeaderElection;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Client.LeaderElection;
-using MultiClusterLease.Kubernetes.Client;
-using KubeconfigOrInCluster = MultiClusterLease.Kubernetes.Config.KubernetesClientConfiguration;
 
 namespace MultiClusterLease.KubeOpsSample;
 
@@ -15,8 +14,8 @@ namespace MultiClusterLease.KubeOpsSample;
 /// When the host stops, the lease is released so that another cluster's replica takes over without waiting for expiry.
 /// </summary>
 internal sealed class MultiClusterLeaderElectorFactory(
-    IKubernetesApi api,
-    KubeconfigOrInCluster cluster,
+    IKubernetes client,
+    KubernetesClientConfiguration cluster,
     OperatorSettings settings,
     ILoggerFactory loggerFactory) : ILeaderElectorFactory, IAsyncDisposable
 {
@@ -27,7 +26,7 @@ internal sealed class MultiClusterLeaderElectorFactory(
         var options = new MultiClusterLeaseCandidateOptions
         {
             // The pod's namespace (downward API), else the service account's or the kubeconfig context's.
-            Namespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? cluster.Namespace,
+            Namespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? cluster.Namespace ?? "default",
             Name = $"{settings.Name}-leader",
             // Unique across clusters: KubeOps' default, the machine name, may repeat in another cluster.
             Identity = $"{Environment.MachineName}_{Guid.NewGuid():N}",
@@ -35,7 +34,7 @@ internal sealed class MultiClusterLeaderElectorFactory(
             RenewDeadline = settings.LeaderElectionRenewDeadline,
             RetryPeriod = settings.LeaderElectionRetryPeriod,
         };
-        _lock = new MultiClusterLeaseLock(api, options, timeProvider: null, loggerFactory);
+        _lock = new MultiClusterLeaseLock(client, options, timeProvider: null, loggerFactory);
         return new LeaderElector(new LeaderElectionConfig(_lock)
         {
             LeaseDuration = options.LeaseDuration,

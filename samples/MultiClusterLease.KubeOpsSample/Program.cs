@@ -6,11 +6,11 @@
 using KubeOps.Abstractions.Builder;
 using KubeOps.Operator;
 using KubeOps.Operator.LeaderElection;
+using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using MultiClusterLease.KubeOpsSample;
-using MultiClusterLease.Kubernetes.DependencyInjection;
 
 var builder = Host.CreateApplicationBuilder(args);
 
@@ -26,8 +26,9 @@ builder.Services
     });
 // .AddController<MyController, MyEntity>() ... as usual.
 
-// MultiClusterLease's own client of this cluster's API (in-cluster service account, or KUBECONFIG / ~/.kube/config).
-builder.Services.AddKubernetesApi();
+// The official client of this cluster (KubeOps registers one too; the lock uses whichever is registered).
+builder.Services.TryAddSingleton(_ => KubernetesClientConfiguration.BuildDefaultConfig());
+builder.Services.TryAddSingleton<IKubernetes>(sp => new Kubernetes(sp.GetRequiredService<KubernetesClientConfiguration>()));
 
 // KubeOps registers its factory (a LeaseLock in this cluster) with TryAdd; replace it.
 builder.Services.Replace(ServiceDescriptor.Singleton<ILeaderElectorFactory, MultiClusterLeaderElectorFactory>());

@@ -6,14 +6,13 @@
 //
 // In a pod, set POD_NAME and POD_NAMESPACE from the downward API and grant the service account the candidate Role
 // (config/samples/candidate_rbac.yaml).
+using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Client.LeaderElection;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.DependencyInjection;
 using MultiClusterLease.LeaderElectorSample;
 
 var builder = Host.CreateApplicationBuilder(args);
@@ -23,10 +22,10 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
     ["--name"] = "Name",
 });
 
-// The Kubernetes API of this cluster: in-cluster service account, or KUBECONFIG / ~/.kube/config.
-builder.Services.AddKubernetesApi();
+// The official client of this cluster, as any operator has it: KUBECONFIG / ~/.kube/config, else in-cluster.
+builder.Services.AddSingleton<IKubernetes>(new Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()));
 
-// The lock. The identity must be unique across every cluster: the pod name alone may repeat in another cluster.
+// The lock, built as the official LeaseLock(IKubernetes, namespace, name, identity) is. The identity must be unique across every cluster: the pod name alone may repeat in another cluster.
 // LeaseDuration > RenewDeadline + 2 × RetryPeriod, and RetryPeriod ≥ 2 s (the options validate it).
 builder.Services.AddSingleton(new MultiClusterLeaseCandidateOptions
 {
@@ -38,7 +37,7 @@ builder.Services.AddSingleton(new MultiClusterLeaseCandidateOptions
     RetryPeriod = TimeSpan.FromSeconds(2),
 });
 builder.Services.AddSingleton(sp => new MultiClusterLeaseLock(
-    sp.GetRequiredService<IKubernetesApi>(),
+    sp.GetRequiredService<IKubernetes>(),
     sp.GetRequiredService<MultiClusterLeaseCandidateOptions>(),
     timeProvider: null,
     sp.GetRequiredService<ILoggerFactory>()));

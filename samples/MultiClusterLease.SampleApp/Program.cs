@@ -35,7 +35,7 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Logging.AddFilter("MultiClusterLease.SampleApp", LogLevel.Information);
 
 var identity = config["Identity"] ?? $"{Environment.MachineName}_{Guid.NewGuid():N}";
-builder.Services.AddKubernetesApi(o =>
+builder.Services.AddKubernetesClient(o =>
 {
     o.KubeconfigPath = config["Kubeconfig"];
     o.Context = config["Context"];

@@ -1,6 +1,6 @@
 // STAND-IN, FOR COMPILING THE SAMPLES ONLY. NOT SHIPPED, NOT PACKED, NOT RUNNABLE.
 //
-// KubeOps (NuGet package KubeOps.Operator) cannot be restored on this project's build machines. These are the public
+// KubeOps (NuGet package KubeOps.Operator) is not obtainable from this project's package mirror. These are the public
 // shapes the KubeOps sample uses, as in the KubeOps sources (dotnet-operator-sdk: KubeOps.Operator.LeaderElection.
 // ILeaderElectorFactory, KubeOps.Operator.ServiceCollectionExtensions.AddKubernetesOperator, and in
 // KubeOps.Abstractions.Builder: OperatorSettingsBuilder, OperatorSettings, LeaderElectionType, IOperatorBuilder), cut
@@ -78,6 +78,12 @@ namespace KubeOps.Operator
     {
         public static IOperatorBuilder AddKubernetesOperator(this IServiceCollection services, Action<OperatorSettingsBuilder>? configure = null)
             => throw StandIn.NotRunnable();
+    }
+
+    internal static class StandIn
+    {
+        public static NotSupportedException NotRunnable() => new(
+            "This sample was compiled against a stand-in of KubeOps (samples/Stubs). Build it against the real package to run it: see samples/README.md.");
     }
 }
 

@@ -8,6 +8,11 @@ internal sealed record GcsEndpoint(Uri BaseAddress, bool IsEmulator)
     /// <summary>The environment variable the Google client libraries use to point at an emulator.</summary>
     public const string EmulatorHostVariable = "STORAGE_EMULATOR_HOST";
 
+    /// <summary>Gets the JSON API's base: <see cref="BaseAddress"/> with <c>storage/v1/</c>, unless it ends with that already.</summary>
+    public Uri ServiceUri => BaseAddress.AbsolutePath.EndsWith("/storage/v1/", StringComparison.Ordinal)
+        ? BaseAddress
+        : new Uri(BaseAddress, "storage/v1/");
+
     /// <summary>The production endpoint.</summary>
     public static readonly Uri Production = new("https://storage.googleapis.com/");
 

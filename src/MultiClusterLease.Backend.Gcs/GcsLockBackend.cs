@@ -1,7 +1,5 @@
 using System.Diagnostics.Metrics;
-using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MultiClusterLease.Election.Backend;
@@ -13,7 +11,8 @@ namespace MultiClusterLease.Backend.Gcs;
 
 /// <summary>
 /// The global lock in Google Cloud Storage: one JSON object per lock, <c>gs://BUCKET/PREFIXleases/LOCKNAME</c>, written
-/// only with an <c>ifGenerationMatch</c> precondition (https://cloud.google.com/storage/docs/request-preconditions).
+/// only with an <c>ifGenerationMatch</c> precondition (https://cloud.google.com/storage/docs/request-preconditions),
+/// through Google's <c>StorageClient</c> (Google.Cloud.Storage.V1). One read or one write is one HTTP request.
 /// </summary>
 /// <remarks>
 /// Retries follow the GCS retry strategy (https://cloud.google.com/storage/docs/retry-strategy): transport errors,
@@ -23,7 +22,7 @@ namespace MultiClusterLease.Backend.Gcs;
 /// the object and comparing the body's nonce. Retried writes of one object are at least 1 s apart, GCS's documented
 /// limit of about one write per second per object (https://cloud.google.com/storage/quotas#objects).
 /// </remarks>
-public sealed partial class GcsLockBackend : ILockBackend
+public sealed partial class GcsLockBackend : ILockBackend, IDisposable
 {
     /// <summary>The least time between two writes of one object by a retry.</summary>
     internal static readonly TimeSpan MinWriteInterval = TimeSpan.FromSeconds(1);
@@ -31,7 +30,8 @@ public sealed partial class GcsLockBackend : ILockBackend
     private static readonly TimeSpan ReadBaseDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(4);
 
-    private readonly GcsJsonApiClient _client;
+    private readonly GcsStorageConnection _connection;
+    private readonly GcsObjectCalls _client;
     private readonly string _bucket;
     private readonly string _prefix;
     private readonly TimeSpan _operationTimeout;
@@ -41,14 +41,12 @@ public sealed partial class GcsLockBackend : ILockBackend
 
     /// <summary>Initializes a new instance. Usually created by <see cref="GcsServiceCollectionExtensions.AddGcsLockBackend"/>.</summary>
     /// <param name="options">The options; validated when read.</param>
-    /// <param name="httpClientFactory">Supplies the HTTP client named <see cref="GcsServiceCollectionExtensions.HttpClientName"/>.</param>
     /// <param name="meterFactory">Creates the <c>MultiClusterLease.Gcs</c> meter.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="timeProvider">The clock of timeouts and backoff.</param>
     /// <exception cref="OptionsValidationException">The options are invalid.</exception>
     public GcsLockBackend(
         IOptions<GcsLockBackendOptions> options,
-        IHttpClientFactory httpClientFactory,
         IMeterFactory meterFactory,
         ILogger<GcsLockBackend> logger,
         TimeProvider timeProvider)
@@ -60,15 +58,8 @@ public sealed partial class GcsLockBackend : ILockBackend
         _prefix = settings.Prefix ?? "";
         _operationTimeout = settings.OperationTimeout;
         _logger = logger;
-        _client = new GcsJsonApiClient(
-            () => httpClientFactory.CreateClient(GcsServiceCollectionExtensions.HttpClientName),
-            endpoint,
-            settings.Bucket,
-            settings.UserAgent,
-            settings.RequestTimeout,
-            endpoint.IsEmulator ? null : new GcsAccessTokenSource(settings.CredentialsFile),
-            new GcsMetrics(meterFactory),
-            timeProvider);
+        _connection = new GcsStorageConnection(endpoint, settings.CredentialsFile, settings.UserAgent);
+        _client = new GcsObjectCalls(_connection, settings.Bucket, settings.RequestTimeout, new GcsMetrics(meterFactory), timeProvider);
         _readPipeline = BuildPipeline<LockSnapshot>(timeProvider, ReadBaseDelay);
         _writePipeline = BuildPipeline<LockWriteResult>(timeProvider, MinWriteInterval);
     }
@@ -79,7 +70,8 @@ public sealed partial class GcsLockBackend : ILockBackend
 
     /// <inheritdoc/>
     /// <remarks>
-    /// One <c>GET …/o/OBJECT?alt=media</c>; the generation is the <c>x-goog-generation</c> response header. 404 means
+    /// One <c>GET …/o/OBJECT?alt=media</c> (<c>StorageClient.DownloadObjectAsync</c>); the generation is the
+    /// <c>x-goog-generation</c> response header. 404 means
     /// absent. A body that is not a lock record gives a snapshot with <see cref="LockSnapshot.CorruptionError"/>, never an
     /// exception.
     /// </remarks>
@@ -102,8 +94,9 @@ public sealed partial class GcsLockBackend : ILockBackend
 
     /// <inheritdoc/>
     /// <remarks>
-    /// <c>POST upload/…/o?uploadType=multipart&amp;ifGenerationMatch=G</c>; 200 → committed with the generation of the
-    /// returned object resource, 412 (or 409) → precondition failed. See the class remarks for retries and settling.
+    /// One <c>POST upload/…/o?uploadType=multipart&amp;ifGenerationMatch=G</c> through the client's HTTP client; 200 →
+    /// committed with the generation of the returned object resource, 412 (or 409) → precondition failed (the status of
+    /// the <c>GoogleApiException</c>). See the class remarks for retries and settling.
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// <paramref name="lockName"/> is invalid, <paramref name="record"/> has no <see cref="LockRecord.Nonce"/>, or
@@ -130,6 +123,9 @@ public sealed partial class GcsLockBackend : ILockBackend
         };
         return await ExecuteAsync(_writePipeline, static (backend, call, ct) => backend.WriteAttemptAsync(call, ct), call, cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public void Dispose() => _connection.Dispose();
 
     /// <summary>The backoff before retry <paramref name="attempt"/> (0-based): exponential from <paramref name="baseDelay"/>, capped at 4 s, "equal jitter" (50–100 %), then at least <paramref name="floor"/>.</summary>
     internal static TimeSpan Backoff(int attempt, TimeSpan baseDelay, TimeSpan floor)
@@ -225,7 +221,7 @@ public sealed partial class GcsLockBackend : ILockBackend
             case 401 or 403:
                 throw PermissionDenied(call, response);
             case 408 or 429 or >= 500:
-                return Retry<LockSnapshot>(call, $"HTTP {response.StatusCode}: {response.ErrorMessage}", response.StatusCode, response.RetryAfter ?? TimeSpan.Zero);
+                return Retry<LockSnapshot>(call, $"HTTP {response.StatusCode}: {response.ErrorMessage}", response.StatusCode, TimeSpan.Zero);
             default:
                 throw Unexpected(call, response);
         }
@@ -253,7 +249,7 @@ public sealed partial class GcsLockBackend : ILockBackend
         switch (response.StatusCode)
         {
             case 200:
-                return TryGetGeneration(response.Body) is { } generation
+                return response.Generation is { } generation
                     ? Attempt<LockWriteResult>.Done(new LockWriteResult(LockWriteStatus.Committed, generation))
                     : await SettleAsync(call, "the answer had no object generation", 200, preconditionFailed: false, cancellationToken);
             case 409 or 412:
@@ -264,7 +260,7 @@ public sealed partial class GcsLockBackend : ILockBackend
                     : Attempt<LockWriteResult>.Done(new LockWriteResult(LockWriteStatus.PreconditionFailed, 0));
             case 408 or 429 or 503:
                 // Not applied: repeating the conditional write is safe, at most once a second per object.
-                return Retry<LockWriteResult>(call, reason, response.StatusCode, Max(MinWriteInterval, response.RetryAfter ?? TimeSpan.Zero));
+                return Retry<LockWriteResult>(call, reason, response.StatusCode, MinWriteInterval);
             case 401 or 403:
                 throw PermissionDenied(call, response);
             case 404:
@@ -312,35 +308,6 @@ public sealed partial class GcsLockBackend : ILockBackend
         call.LastFailure = failure;
         return new Attempt<T>(default, failure);
     }
-
-    private static long? TryGetGeneration(byte[] objectResource)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(objectResource);
-            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("generation", out var generation))
-            {
-                // The JSON API sends int64 fields as strings.
-                if (generation.ValueKind == JsonValueKind.String
-                    && long.TryParse(generation.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-                {
-                    return parsed;
-                }
-
-                if (generation.ValueKind == JsonValueKind.Number && generation.TryGetInt64(out parsed))
-                {
-                    return parsed;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return null;
-    }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private LockBackendException GaveUp(Call call, Exception? innerException)
     {

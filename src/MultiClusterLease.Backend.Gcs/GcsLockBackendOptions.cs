@@ -27,15 +27,20 @@ public sealed class GcsLockBackendOptions
 
     /// <summary>
     /// Gets or sets the GCS JSON API endpoint, e.g. <c>https://storage.googleapis.com</c> or a local emulator
-    /// <c>http://127.0.0.1:4443</c>. When unset, the <c>STORAGE_EMULATOR_HOST</c> environment variable is used if set
-    /// (<c>host:port</c> or a URL, as the Google client libraries accept it), else <c>https://storage.googleapis.com</c>.
-    /// An <c>http://</c> endpoint or <c>STORAGE_EMULATOR_HOST</c> is treated as an emulator: no credentials are sent.
+    /// <c>http://127.0.0.1:4443</c>; the API is under <c>storage/v1/</c> of it (added unless the endpoint ends with it).
+    /// When unset, the <c>STORAGE_EMULATOR_HOST</c> environment variable is used if set (<c>host:port</c> as for
+    /// fake-gcs-server, or a URL), else <c>https://storage.googleapis.com</c>. An <c>http://</c> endpoint or
+    /// <c>STORAGE_EMULATOR_HOST</c> is treated as an emulator: the client is built without credentials
+    /// (<c>StorageClientBuilder.UnauthenticatedAccess</c>).
     /// </summary>
     public Uri? Endpoint { get; set; }
 
     /// <summary>
-    /// Gets or sets the User-Agent sent on every request; default <see cref="DefaultUserAgent"/>. The sandbox identifies
-    /// callers by a substring of it, so give each controller instance a distinct one there. Must not contain CR or LF.
+    /// Gets or sets the start of every request's User-Agent, which Google's client follows with its own product token
+    /// (<c>google-api-dotnet-client/1.x (gzip)</c>); default <see cref="DefaultUserAgent"/>. It must be a valid
+    /// User-Agent value: products (<c>name/version</c>) and comments in parentheses, e.g.
+    /// <c>multiclusterlease-controller/0.1 (replica-a)</c>. The sandbox identifies callers by a substring of it, so give
+    /// each controller instance a distinct one there.
     /// </summary>
     public string UserAgent { get; set; } = DefaultUserAgent;
 

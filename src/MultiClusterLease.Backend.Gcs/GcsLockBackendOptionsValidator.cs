@@ -69,6 +69,10 @@ internal sealed partial class GcsLockBackendOptionsValidator : IValidateOptions<
         {
             errors.Add("UserAgent must not contain control characters (CR, LF, ...).");
         }
+        else if (!IsUserAgent(options.UserAgent))
+        {
+            errors.Add($"UserAgent '{options.UserAgent}' is not a User-Agent header value: products (name/version) and comments in parentheses, e.g. 'multiclusterlease-controller/0.1 (replica-a)'.");
+        }
 
         if (options.RequestTimeout <= TimeSpan.Zero)
         {
@@ -90,6 +94,13 @@ internal sealed partial class GcsLockBackendOptionsValidator : IValidateOptions<
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Whether a value parses as a User-Agent header (RFC 9110 §10.1.5), as the HTTP client will send it.</summary>
+    private static bool IsUserAgent(string value)
+    {
+        using var request = new HttpRequestMessage();
+        return request.Headers.UserAgent.TryParseAdd(value);
     }
 
     /// <summary>Checks a bucket name against the GCS bucket naming rules.</summary>

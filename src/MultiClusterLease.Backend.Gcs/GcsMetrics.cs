@@ -13,6 +13,9 @@ internal sealed class GcsMetrics
     /// <summary>The meter name.</summary>
     public const string MeterName = "MultiClusterLease.Gcs";
 
+    /// <summary>The bucket boundaries of the request duration histogram, in seconds: Prometheus's defaults.</summary>
+    public static readonly IReadOnlyList<double> DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
 
@@ -25,10 +28,12 @@ internal sealed class GcsMetrics
             "multiclusterlease_gcs_requests_total",
             unit: "{request}",
             description: "GCS JSON API requests by operation (read, write) and HTTP status code.");
-        _duration = meter.CreateHistogram<double>(
+        _duration = meter.CreateHistogram(
             "multiclusterlease_gcs_request_duration_seconds",
             unit: "s",
-            description: "Duration of one GCS JSON API request (one attempt), by operation and code.");
+            description: "Duration of one GCS JSON API request (one attempt), by operation and code.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
     }
 
     /// <summary>Records one request.</summary>

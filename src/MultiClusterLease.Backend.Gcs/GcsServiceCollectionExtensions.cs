@@ -8,12 +8,9 @@ namespace MultiClusterLease.Backend.Gcs;
 /// <summary>Registers the GCS lock backend.</summary>
 public static class GcsServiceCollectionExtensions
 {
-    /// <summary>The name of the <see cref="HttpClient"/> the backend uses (configure it with <c>AddHttpClient(HttpClientName)</c>).</summary>
-    public const string HttpClientName = "MultiClusterLease.Backend.Gcs";
-
     /// <summary>
     /// Registers <see cref="GcsLockBackend"/> as the singleton <see cref="ILockBackend"/>, its options (validated at
-    /// start-up: the host does not start with an invalid bucket name, endpoint or timeout), its HTTP client, metrics and,
+    /// start-up: the host does not start with an invalid bucket name, endpoint or timeout), metrics and,
     /// unless already registered, <see cref="TimeProvider.System"/>.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -27,8 +24,6 @@ public static class GcsServiceCollectionExtensions
         services.AddOptions<GcsLockBackendOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GcsLockBackendOptions>, GcsLockBackendOptionsValidator>());
 
-        // Each attempt has its own timeout (RequestTimeout) and each operation a budget (OperationTimeout).
-        services.AddHttpClient(HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GcsLockBackend>();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MultiClusterLease.Sandbox.Demo;
 using MultiClusterLease.Sandbox.Environment;
 using MultiClusterLease.Sandbox.Processes;
+using MultiClusterLease.Sandbox.ShardingDemo;
 
 var repoRoot = RepositoryRoot.Find();
 string Built(string project) => Path.Combine(repoRoot, project, "bin", "Debug", "net10.0", $"{Path.GetFileName(project)}.dll");
@@ -19,6 +20,18 @@ demo.SetAction((parse, cancellationToken) => new DemoRunner(new DemoOptions
     KeepRunning = parse.GetValue(keep),
     ControllerDll = parse.GetValue(controller)!,
     CandidateDll = parse.GetValue(candidate)!,
+}).RunAsync(cancellationToken));
+
+var sample = new Option<string>("--sample") { Description = "Path to MultiClusterLease.ShardingSample.dll.", DefaultValueFactory = _ => Built("samples/MultiClusterLease.ShardingSample") };
+var skipGlobal = new Option<bool>("--skip-global") { Description = "Skip part 2 (two clusters, global fences)." };
+var demoSharding = new Command("demo-sharding", "Run the sharding demo: 3 peers split 6 namespaces; graceful stop, restart, crash; then 2 clusters with global fences.") { dir, keep, sample, controller, skipGlobal };
+demoSharding.SetAction((parse, cancellationToken) => new ShardingDemoRunner(new ShardingDemoOptions
+{
+    Directory = Path.GetFullPath(parse.GetValue(dir)!),
+    KeepRunning = parse.GetValue(keep),
+    SampleDll = parse.GetValue(sample)!,
+    ControllerDll = parse.GetValue(controller)!,
+    SkipGlobal = parse.GetValue(skipGlobal),
 }).RunAsync(cancellationToken));
 
 var serve = new Command("serve", "Start sandbox clusters and a fake GCS bucket, print the kubeconfig path, and run until Ctrl-C.") { dir, clusters };
@@ -46,5 +59,5 @@ serve.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var root = new RootCommand("MultiClusterLease sandbox: fake Kubernetes API servers and a fake GCS bucket on this machine.") { demo, serve };
+var root = new RootCommand("MultiClusterLease sandbox: fake Kubernetes API servers and a fake GCS bucket on this machine.") { demo, demoSharding, serve };
 return await root.Parse(args).InvokeAsync();

@@ -31,4 +31,11 @@ public sealed class GcsEndpointTests
 
         Assert.Equal(new GcsEndpoint(new Uri(configured + "/"), emulator), endpoint);
     }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:4443/", "http://127.0.0.1:4443/storage/v1/")]
+    [InlineData("https://gcs.internal.example/base/", "https://gcs.internal.example/base/storage/v1/")]
+    [InlineData("https://storage.googleapis.com/storage/v1/", "https://storage.googleapis.com/storage/v1/")]
+    public void ServiceUri_IsTheJsonApiUnderTheEndpoint(string baseAddress, string expected)
+        => Assert.Equal(new Uri(expected), new GcsEndpoint(new Uri(baseAddress), IsEmulator: false).ServiceUri);
 }

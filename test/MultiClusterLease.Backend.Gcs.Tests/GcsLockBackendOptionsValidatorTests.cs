@@ -55,6 +55,7 @@ public sealed class GcsLockBackendOptionsValidatorTests
     [InlineData(nameof(GcsLockBackendOptions.Prefix), "carriage return")]
     [InlineData(nameof(GcsLockBackendOptions.Endpoint), "absolute http:// or https://")]
     [InlineData(nameof(GcsLockBackendOptions.UserAgent), "UserAgent is required")]
+    [InlineData("UserAgentSyntax", "is not a User-Agent header value")]
     [InlineData(nameof(GcsLockBackendOptions.RequestTimeout), "RequestTimeout must be positive")]
     [InlineData(nameof(GcsLockBackendOptions.OperationTimeout), "OperationTimeout must be between")]
     [InlineData("Timeouts", "must not exceed OperationTimeout")]
@@ -68,6 +69,7 @@ public sealed class GcsLockBackendOptionsValidatorTests
             case nameof(GcsLockBackendOptions.Prefix): options.Prefix = "a\nb/"; break;
             case nameof(GcsLockBackendOptions.Endpoint): options.Endpoint = new Uri("ftp://storage.example.com"); break;
             case nameof(GcsLockBackendOptions.UserAgent): options.UserAgent = " "; break;
+            case "UserAgentSyntax": options.UserAgent = "controller@cluster-a [x]"; break;
             case nameof(GcsLockBackendOptions.RequestTimeout): options.RequestTimeout = TimeSpan.Zero; break;
             case nameof(GcsLockBackendOptions.OperationTimeout): options.OperationTimeout = TimeSpan.Zero; break;
             case "Timeouts": options.RequestTimeout = TimeSpan.FromSeconds(10); break;

@@ -58,6 +58,27 @@ public sealed class GcsLockBackendTests
     }
 
     [Fact]
+    public async Task Renewal_IsOneMultipartRequest_AndARead_OneMediaDownload()
+    {
+        await using var harness = await GcsHarness.StartAsync();
+        var created = await harness.Backend.WriteAsync(Lock, GcsHarness.Record("pod-a"), 0, CancellationToken.None);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        harness.Server.Faults.ResetCounts();
+
+        var renewed = await harness.Backend.WriteAsync(Lock, GcsHarness.Record("pod-a"), created.Generation, CancellationToken.None);
+        var requestsOfRenewal = harness.Server.Faults.Counts().Where(c => !c.Key.StartsWith("caller:", StringComparison.Ordinal)).ToList();
+        harness.Server.Faults.ResetCounts();
+        var read = await harness.Backend.ReadAsync(Lock, CancellationToken.None);
+        var requestsOfRead = harness.Server.Faults.Counts().Where(c => !c.Key.StartsWith("caller:", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(LockWriteStatus.Committed, renewed.Status);
+        Assert.Equal(renewed.Generation, read.Generation);
+        Assert.Equal([new KeyValuePair<string, long>($"write {GcsHarness.Bucket}/{GcsHarness.ObjectName(Lock)}", 1)], requestsOfRenewal);
+        Assert.Equal([new KeyValuePair<string, long>($"read {GcsHarness.Bucket}/{GcsHarness.ObjectName(Lock)}", 1)], requestsOfRead);
+        Assert.Equal(1, harness.Server.RequestCount("read", caller: harness.Caller + " google-api-dotnet-client/"));
+    }
+
+    [Fact]
     public async Task Write_SendsJsonWithCamelCaseFieldsAndNoCacheMetadata()
     {
         await using var harness = await GcsHarness.StartAsync();

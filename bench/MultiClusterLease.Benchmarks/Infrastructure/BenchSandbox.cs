@@ -10,8 +10,7 @@ using MultiClusterLease.Client.LeaderElection;
 using MultiClusterLease.Election.Backend;
 using MultiClusterLease.Election.Reconciliation;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Kubernetes.DependencyInjection;
 using MultiClusterLease.Sandbox.Environment;
 using MultiClusterLease.Sandbox.Faults;
@@ -98,7 +97,7 @@ internal sealed class BenchSandbox : IAsyncDisposable
         return $"{verb} {plural}{subresource}";
     }
 
-    /// <summary>Sums a server's counters for one exact User-Agent, over the request kinds <paramref name="filter"/> accepts.</summary>
+    /// <summary>Sums a server's counters for the User-Agents <paramref name="caller"/> accepts, over the request kinds <paramref name="filter"/> accepts.</summary>
     public static long Count(IReadOnlyDictionary<string, long> counts, Func<string, bool> caller, Func<string, bool>? filter = null)
     {
         long total = 0;
@@ -124,20 +123,27 @@ internal sealed class BenchSandbox : IAsyncDisposable
         return total;
     }
 
+    /// <summary>
+    /// Whether a request's User-Agent is <paramref name="agent"/>'s: the same, or followed by a client library's own
+    /// product token (Google's clients send "APPLICATION-NAME google-api-dotnet-client/1.x (gzip)").
+    /// </summary>
+    public static bool IsAgent(string userAgent, string agent)
+        => userAgent == agent || userAgent.StartsWith(agent + " ", StringComparison.Ordinal);
+
     /// <summary>Counts per request kind for one caller.</summary>
     public static Dictionary<string, long> Breakdown(IReadOnlyDictionary<string, long> counts, string userAgent)
     {
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
-        var prefix = $"caller:{userAgent}|";
         foreach (var (key, count) in counts)
         {
-            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            var bar = key.IndexOf('|', StringComparison.Ordinal);
+            if (key.StartsWith("caller:", StringComparison.Ordinal) && bar > 0 && IsAgent(key[7..bar], userAgent))
             {
-                var kind = key[prefix.Length..];
+                var kind = key[(bar + 1)..];
                 var space = kind.IndexOf(' ', StringComparison.Ordinal);
 
                 // GCS keys name the object ("write bucket/leases/x"): keep the operation only.
-                kind = kind.StartsWith("read ", StringComparison.Ordinal) || kind.StartsWith("write ", StringComparison.Ordinal) || kind.StartsWith("delete ", StringComparison.Ordinal) || kind.StartsWith("list ", StringComparison.Ordinal)
+                kind = kind.StartsWith("read ", StringComparison.Ordinal) || kind.StartsWith("write ", StringComparison.Ordinal) || kind.StartsWith("upload ", StringComparison.Ordinal) || kind.StartsWith("delete ", StringComparison.Ordinal) || kind.StartsWith("list ", StringComparison.Ordinal)
                     ? kind[..space]
                     : kind;
                 result[kind] = result.GetValueOrDefault(kind) + count;
@@ -165,13 +171,12 @@ internal sealed class BenchSandbox : IAsyncDisposable
         var agent = ControllerAgent(cluster);
         var services = new ServiceCollection();
         services.AddLogging(builder => BenchLogging.Configure(builder, _settings.Verbose));
-        services.AddKubernetesApi(o =>
+        services.AddKubernetesClient(o =>
         {
             o.KubeconfigPath = Sandbox.KubeconfigPath;
             o.Context = cluster;
             o.UserAgent = agent;
             o.RequestTimeout = TimeSpan.FromSeconds(5);
-            o.FieldManager = "multiclusterlease-controller";
         });
         services.AddGcsLockBackend(o =>
         {
@@ -196,11 +201,15 @@ internal sealed class BenchSandbox : IAsyncDisposable
         return running;
     }
 
-    public KubernetesApiClient Api(string cluster, string userAgent)
+    public k8s.Kubernetes Api(string cluster, string userAgent)
     {
-        var client = new KubernetesApiClient(
-            KubernetesClientConfiguration.FromKubeconfig(Sandbox.KubeconfigPath, cluster),
-            new KubernetesClientOptions { UserAgent = userAgent, RequestTimeout = TimeSpan.FromSeconds(10) });
+        var client = new k8s.Kubernetes(KubernetesConnection.Load(new KubernetesConnectionOptions
+        {
+            KubeconfigPath = Sandbox.KubeconfigPath,
+            Context = cluster,
+            UserAgent = userAgent,
+            RequestTimeout = TimeSpan.FromSeconds(10),
+        }));
         _owned.Add(new Disposer(() => client.Dispose()));
         return client;
     }

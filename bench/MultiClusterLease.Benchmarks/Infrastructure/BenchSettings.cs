@@ -38,7 +38,7 @@ internal sealed record LeaseTimings(int LeaseDuration, int RenewDeadline, int Re
 /// <summary>Everything a run is configured with; copied into results.json.</summary>
 internal sealed record BenchSettings
 {
-    public static readonly string[] AllScenarios = ["acquisition", "handover", "failover", "cost", "scale"];
+    public static readonly string[] AllScenarios = ["acquisition", "handover", "failover", "cost", "scale", "sharding"];
 
     public required string RepoRoot { get; init; }
 

@@ -1,6 +1,7 @@
 using MultiClusterLease.Benchmarks.Infrastructure;
 using MultiClusterLease.Benchmarks.Reporting;
-using MultiClusterLease.Kubernetes.Client;
+using k8s;
+using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 
 namespace MultiClusterLease.Benchmarks.Scenarios;
 
@@ -49,7 +50,7 @@ internal static class AcquisitionScenario
             await candidate.DisposeAsync();
 
             // Delete the CR so the controller stops tracking it (finalizer: release, then removal) before the next run.
-            await admin.DeleteAsync(ResourceType.MultiClusterLeases, BenchSandbox.Namespace, lease, cancellationToken);
+            await admin.CustomObjects.DeleteNamespacedCustomObjectAsync(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, BenchSandbox.Namespace, MultiClusterLeaseApi.Plural, lease, cancellationToken: cancellationToken);
             await BenchSandbox.WhenAsync(() => env.Lease(Cluster, lease) is null, TimeSpan.FromSeconds(10), 20, cancellationToken);
             await Task.Delay(200, cancellationToken);
         }

@@ -58,7 +58,7 @@ internal static class CostScenario
 
         bool IsWatch(string kind) => kind.StartsWith("WATCH", StringComparison.Ordinal);
         long Gcs(InProcessController c, string? kind = null)
-            => BenchSandbox.Count(gcs, ua => ua == c.UserAgent, k => kind is null || k.StartsWith(kind + " ", StringComparison.Ordinal));
+            => BenchSandbox.Count(gcs, ua => BenchSandbox.IsAgent(ua, c.UserAgent), k => kind is null || k.StartsWith(kind + " ", StringComparison.Ordinal));
 
         var leaderReads = Gcs(controllerA, "read");
         var leaderWrites = Gcs(controllerA, "write");

@@ -6,11 +6,13 @@ using System.Text.Json.Nodes;
 using MultiClusterLease.Benchmarks.Infrastructure;
 using MultiClusterLease.Benchmarks.Reporting;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
-using MultiClusterLease.Kubernetes.Client;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 using MultiClusterLease.Kubernetes.Json;
 using MultiClusterLease.Sandbox.Processes;
 using MultiClusterLease.Testing;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Benchmarks.Scenarios;
 
@@ -61,11 +63,11 @@ internal static class ScaleScenario
                 await throttle.WaitAsync(cancellationToken);
                 try
                 {
-                    await simApi.CreateAsync(ResourceType.MultiClusterLeases, BenchSandbox.Namespace, new Lease
+                    await simApi.CustomObjects.CreateNamespacedCustomObjectAsync(new Lease
                     {
-                        Metadata = new() { Name = name, Namespace = BenchSandbox.Namespace },
+                        Metadata = new() { Name = name, NamespaceProperty = BenchSandbox.Namespace },
                         Spec = SimulatedSpec(i, timings),
-                    }, cancellationToken);
+                    }, MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, BenchSandbox.Namespace, MultiClusterLeaseApi.Plural, cancellationToken: cancellationToken);
                 }
                 finally
                 {
@@ -197,7 +199,7 @@ internal static class ScaleScenario
         static bool IsWatch(string kind) => kind.StartsWith("WATCH", StringComparison.Ordinal);
         var kubeRequests = BenchSandbox.Count(kube, ua => ua == agent, k => !IsWatch(k));
         var kubeWatches = BenchSandbox.Count(kube, ua => ua == agent, IsWatch);
-        var gcsRequests = BenchSandbox.Count(gcs, ua => ua == agent);
+        var gcsRequests = BenchSandbox.Count(gcs, ua => BenchSandbox.IsAgent(ua, agent));
         var kubeBreakdown = BenchSandbox.Breakdown(kube, agent);
         var gcsBreakdown = BenchSandbox.Breakdown(gcs, agent);
         var signals = simulator.SignalsRecorded;
@@ -248,7 +250,7 @@ internal static class ScaleScenario
 
     internal static string SimulatedHolder(int index) => $"sim-{index:0000}";
 
-    internal static MultiClusterLeaseSpec SimulatedSpec(int index, LeaseTimings timings) => new()
+    internal static V1Alpha1MultiClusterLeaseSpec SimulatedSpec(int index, LeaseTimings timings) => new()
     {
         HolderIdentity = SimulatedHolder(index),
         RenewTime = DateTimeOffset.UtcNow,
@@ -261,7 +263,7 @@ internal static class ScaleScenario
     /// The simulated candidates: each lease's spec is written every retry period, at an even spread, with the patch the
     /// client library sends. Each write's generation is remembered until a status that confirms it is observed.
     /// </summary>
-    internal sealed class SignalSimulator(IKubernetesApi api, IReadOnlyList<string> names, LeaseTimings timings) : IAsyncDisposable
+    internal sealed class SignalSimulator(IKubernetes api, IReadOnlyList<string> names, LeaseTimings timings) : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly Queue<(long Generation, long SentAt, bool Recorded)>[] _pending = [.. names.Select(_ => new Queue<(long, long, bool)>())];
@@ -362,14 +364,16 @@ internal static class ScaleScenario
                 var spec = new JsonObject
                 {
                     ["holderIdentity"] = SimulatedHolder(index),
-                    ["renewTime"] = KubernetesTime.FormatMicro(DateTimeOffset.UtcNow),
+                    ["renewTime"] = MicroTime.Format(DateTimeOffset.UtcNow),
                     ["leaseDurationSeconds"] = timings.LeaseDuration,
                     ["renewDeadlineSeconds"] = timings.RenewDeadline,
                     ["retryPeriodSeconds"] = timings.RetryPeriod,
                 };
                 var recording = _recording;
                 var sentAt = Stopwatch.GetTimestamp();
-                var patched = await api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, BenchSandbox.Namespace, names[index], PatchType.Merge, new JsonObject { ["spec"] = spec }.ToJsonString(), null, cancellationToken);
+                var patched = await api.CustomObjects.PatchNamespacedCustomObjectAsync<Lease>(
+                    new V1Patch(new JsonObject { ["spec"] = spec }.ToJsonString(), V1Patch.PatchType.MergePatch),
+                    MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, BenchSandbox.Namespace, MultiClusterLeaseApi.Plural, names[index], cancellationToken: cancellationToken);
                 var queue = _pending[index];
                 lock (queue)
                 {
@@ -388,7 +392,7 @@ internal static class ScaleScenario
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
             }
-            catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException or OperationCanceledException)
+            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or OperationCanceledException)
             {
                 if (_recording)
                 {
@@ -423,7 +427,7 @@ internal static class ScaleScenario
             _index = simulator.Names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
             _http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
             _http.DefaultRequestHeaders.UserAgent.ParseAdd("bench-observer");
-            _collection = ResourceType.MultiClusterLeases.Path(BenchSandbox.Namespace);
+            _collection = $"/apis/{MultiClusterLeaseApi.Group}/{MultiClusterLeaseApi.Version}/namespaces/{BenchSandbox.Namespace}/{MultiClusterLeaseApi.Plural}";
         }
 
         public void Start() => _loop = Task.Run(() => LoopAsync(_stop.Token));

@@ -19,7 +19,7 @@ public sealed record LeaseView(
     int LeaseTransitions,
     long FencingToken)
 {
-    internal static LeaseView From(MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease lease) => new(
+    internal static LeaseView From(MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease lease) => new(
         lease.Metadata.Generation ?? 0,
         lease.Status?.ObservedGeneration ?? 0,
         lease.Status?.ObservedGeneration is null ? null : lease.Status.GlobalHolderIdentity ?? "",

@@ -1,10 +1,13 @@
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
-using MultiClusterLease.Kubernetes.Client;
+using MultiClusterLease.Kubernetes.Errors;
 using MultiClusterLease.Kubernetes.Json;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using MultiClusterLease.Kubernetes.Watching;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Client.Candidate;
 
@@ -16,7 +19,7 @@ namespace MultiClusterLease.Client.Candidate;
 /// </summary>
 public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
 {
-    private readonly IKubernetesApi _api;
+    private readonly ICandidateLeaseClient _api;
     private readonly MultiClusterLeaseCandidateOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -30,12 +33,23 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
     private int _disposed;
 
     /// <summary>Initializes a new instance.</summary>
-    /// <param name="api">The Kubernetes API of the candidate's own cluster.</param>
+    /// <param name="client">The official client of the candidate's own cluster (shared; not disposed here).</param>
     /// <param name="options">The options; validated here.</param>
     /// <param name="timeProvider">The time provider; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="logger">The logger.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public MultiClusterLeaseCandidate(IKubernetesApi api, MultiClusterLeaseCandidateOptions options, TimeProvider? timeProvider = null, ILogger<MultiClusterLeaseCandidate>? logger = null)
+    public MultiClusterLeaseCandidate(IKubernetes client, MultiClusterLeaseCandidateOptions options, TimeProvider? timeProvider = null, ILogger<MultiClusterLeaseCandidate>? logger = null)
+        : this(new KubernetesCandidateLeaseClient(client ?? throw new ArgumentNullException(nameof(client)), (options ?? throw new ArgumentNullException(nameof(options))).Namespace, options.Name), options, timeProvider, logger)
+    {
+    }
+
+    /// <summary>Initializes a new instance over any implementation of the CR access (e.g. an in-memory one).</summary>
+    /// <param name="api">Access to the candidate's CR.</param>
+    /// <param name="options">The options; validated here.</param>
+    /// <param name="timeProvider">The time provider; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="logger">The logger.</param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    internal MultiClusterLeaseCandidate(ICandidateLeaseClient api, MultiClusterLeaseCandidateOptions options, TimeProvider? timeProvider = null, ILogger<MultiClusterLeaseCandidate>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         ArgumentNullException.ThrowIfNull(options);
@@ -77,21 +91,19 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
     /// <summary>Reads the CR from the API server.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The controller's view, or <see langword="null"/> when the CR does not exist (404).</returns>
-    /// <exception cref="KubernetesApiException">The API server failed (other than 404).</exception>
+    /// <exception cref="HttpOperationException">The API server failed (other than 404).</exception>
     /// <exception cref="HttpRequestException">The API server could not be reached.</exception>
     public async Task<LeaseView?> GetAsync(CancellationToken cancellationToken = default)
     {
         EnsureWatching();
-        try
-        {
-            var lease = await _api.GetAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, cancellationToken);
-            Remember(lease);
-            return LeaseView.From(lease);
-        }
-        catch (KubernetesApiException ex) when (ex.IsNotFound)
+        var lease = await _api.GetAsync(cancellationToken);
+        if (lease is null)
         {
             return null;
         }
+
+        Remember(lease);
+        return LeaseView.From(lease);
     }
 
     /// <summary>
@@ -125,7 +137,7 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
             Log.NoAnswer(_logger, Describe(), _options.Identity, _options.EffectiveConfirmationTimeout);
             return new LeaseAttempt(false, null, signalledAt);
         }
-        catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException or System.Text.Json.JsonException)
+        catch (Exception ex) when (IsApiFailure(ex))
         {
             Log.AttemptFailed(_logger, Describe(), ex);
             return new LeaseAttempt(false, null, signalledAt);
@@ -146,8 +158,8 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
         {
             try
             {
-                var lease = await _api.GetAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, cancellationToken);
-                if (lease.Spec?.HolderIdentity != _options.Identity)
+                var lease = await _api.GetAsync(cancellationToken);
+                if (lease?.Spec?.HolderIdentity != _options.Identity)
                 {
                     return false;
                 }
@@ -159,19 +171,19 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
                     ["spec"] = new JsonObject
                     {
                         ["holderIdentity"] = "",
-                        ["renewTime"] = KubernetesTime.FormatMicro(_timeProvider.GetUtcNow()),
+                        ["renewTime"] = MicroTime.Format(_timeProvider.GetUtcNow()),
                     },
                 };
-                await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, PatchType.Merge, patch.ToJsonString(), null, cancellationToken);
+                await _api.PatchAsync(patch.ToJsonString(), cancellationToken);
                 Interlocked.Exchange(ref _confirmedFencingToken, 0);
                 Log.Released(_logger, Describe(), _options.Identity);
                 return true;
             }
-            catch (KubernetesApiException ex) when (ex.IsConflict)
+            catch (Exception ex) when (ex.IsConflict())
             {
                 // Another writer changed the CR since the read: read again.
             }
-            catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException)
+            catch (Exception ex) when (IsApiFailure(ex))
             {
                 Log.ReleaseFailed(_logger, Describe(), ex);
                 return false;
@@ -234,7 +246,7 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
         var spec = new JsonObject
         {
             ["holderIdentity"] = holder,
-            ["renewTime"] = KubernetesTime.FormatMicro(_timeProvider.GetUtcNow()),
+            ["renewTime"] = MicroTime.Format(_timeProvider.GetUtcNow()),
             ["leaseDurationSeconds"] = (int)_options.LeaseDuration.TotalSeconds,
             ["renewDeadlineSeconds"] = (int)_options.RenewDeadline.TotalSeconds,
             ["retryPeriodSeconds"] = (int)_options.RetryPeriod.TotalSeconds,
@@ -246,25 +258,25 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
 
         try
         {
-            var patched = await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, PatchType.Merge, new JsonObject { ["spec"] = spec }.ToJsonString(), null, cancellationToken);
+            var patched = await _api.PatchAsync(new JsonObject { ["spec"] = spec }.ToJsonString(), cancellationToken);
             return (patched.Metadata.Generation ?? 0, patched.Metadata.Uid);
         }
-        catch (KubernetesApiException ex) when (ex.IsNotFound)
+        catch (Exception ex) when (ex.IsNotFound())
         {
             // First candidate in this cluster: create the CR. Another local candidate may win the race; then patch it.
             var lease = new Lease
             {
-                Metadata = new() { Name = _options.Name, Namespace = _options.Namespace },
-                Spec = System.Text.Json.JsonSerializer.Deserialize<MultiClusterLeaseSpec>(spec.ToJsonString(), KubernetesJson.Options),
+                Metadata = new() { Name = _options.Name, NamespaceProperty = _options.Namespace },
+                Spec = KubernetesJson.Deserialize<V1Alpha1MultiClusterLeaseSpec>(spec.ToJsonString()),
             };
             try
             {
-                var created = await _api.CreateAsync(ResourceType.MultiClusterLeases, _options.Namespace, lease, cancellationToken);
+                var created = await _api.CreateAsync(lease, cancellationToken);
                 return (created.Metadata.Generation ?? 1, created.Metadata.Uid);
             }
-            catch (KubernetesApiException again) when (again.IsAlreadyExists)
+            catch (Exception again) when (again.IsAlreadyExists())
             {
-                var patched = await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, _options.Namespace, _options.Name, PatchType.Merge, new JsonObject { ["spec"] = spec.DeepClone() }.ToJsonString(), null, cancellationToken);
+                var patched = await _api.PatchAsync(new JsonObject { ["spec"] = spec.DeepClone() }.ToJsonString(), cancellationToken);
                 return (patched.Metadata.Generation ?? 0, patched.Metadata.Uid);
             }
         }
@@ -352,18 +364,14 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
 
     private async Task WatchLoopAsync(CancellationToken cancellationToken)
     {
-        var watcher = new ResourceWatcher<Lease>(
-            _api,
-            ResourceType.MultiClusterLeases,
-            // Answers arrive only by watch: after an outage, reconnect within a retry period, not the default 30 s backoff
-            // (simulation: a candidate cut off for 12 s was confirmed only 13 s after healing).
-            new ResourceWatcherOptions { Namespace = _options.Namespace, FieldSelector = $"metadata.name={_options.Name}", MaxBackoff = _options.RetryPeriod },
-            _timeProvider);
+        // Answers arrive only by watch: after an outage, reconnect within a retry period, not the default 30 s backoff
+        // (simulation: a candidate cut off for 12 s was confirmed only 13 s after healing).
+        var watcher = new ResourceWatcher<Lease>(_api.ListWatch(), new ResourceWatcherOptions { MaxBackoff = _options.RetryPeriod }, _timeProvider);
         try
         {
             await foreach (var change in watcher.WatchAsync(cancellationToken))
             {
-                if (change.Object?.Metadata.Name != _options.Name)
+                if (change.Object.Metadata?.Name != _options.Name)
                 {
                     continue;
                 }
@@ -372,9 +380,9 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
                 {
                     Forget();
                 }
-                else if (change.Object is { } lease)
+                else
                 {
-                    Remember(lease);
+                    Remember(change.Object);
                 }
             }
         }
@@ -382,6 +390,10 @@ public sealed partial class MultiClusterLeaseCandidate : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>Whether a failure is the API server's answer, a transport failure or an undecodable body (all retried by the caller).</summary>
+    internal static bool IsApiFailure(Exception exception)
+        => exception is HttpOperationException or KubernetesException or HttpRequestException or System.Text.Json.JsonException;
 
     private static void InterlockedMax(ref long target, long value)
     {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Client.LeaderElection;
-using MultiClusterLease.Kubernetes.Client;
+using k8s;
 using MultiClusterLease.Kubernetes.DependencyInjection;
 
 namespace MultiClusterLease.Client.Hosting;
@@ -16,8 +16,9 @@ public static class MultiClusterLeaderElectionServiceCollectionExtensions
     /// <summary>
     /// Adds a <see cref="MultiClusterLeaseCandidate"/>, a <see cref="MultiClusterLeaderElector"/> and a hosted service that
     /// runs the elector for the life of the host and releases the lease when the host stops. Inject the elector and
-    /// subscribe to <see cref="MultiClusterLeaderElector.StartedLeading"/> to run leader-only work. The Kubernetes API is
-    /// registered with default settings (kubeconfig or in-cluster) unless <c>AddKubernetesApi</c> was called before.
+    /// subscribe to <see cref="MultiClusterLeaderElector.StartedLeading"/> to run leader-only work. The candidate uses the
+    /// <see cref="IKubernetes"/> registered in the container; when none is, one is registered from the standard
+    /// configuration (in-cluster, else <c>KUBECONFIG</c> or <c>~/.kube/config</c>; see <c>AddKubernetesClient</c>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the candidate options (namespace, name, identity, timings).</param>
@@ -27,16 +28,16 @@ public static class MultiClusterLeaderElectionServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        if (!services.Any(d => d.ServiceType == typeof(IKubernetesApi)))
+        if (!services.Any(d => d.ServiceType == typeof(IKubernetes)))
         {
-            services.AddKubernetesApi();
+            services.AddKubernetesClient();
         }
 
         services.AddOptions<MultiClusterLeaseCandidateOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MultiClusterLeaseCandidateOptions>, CandidateOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new MultiClusterLeaseCandidate(
-            sp.GetRequiredService<IKubernetesApi>(),
+            sp.GetRequiredService<IKubernetes>(),
             sp.GetRequiredService<IOptions<MultiClusterLeaseCandidateOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<MultiClusterLeaseCandidate>>()));

@@ -99,7 +99,7 @@ public sealed partial class MultiClusterLeaderElector
                 {
                     view = await _candidate.GetAsync(cancellationToken);
                 }
-                catch (Exception ex) when (ex is MultiClusterLease.Kubernetes.Client.KubernetesApiException or HttpRequestException)
+                catch (Exception ex) when (MultiClusterLeaseCandidate.IsApiFailure(ex))
                 {
                     Log.ReadFailed(_logger, _candidate.Describe(), ex);
                 }

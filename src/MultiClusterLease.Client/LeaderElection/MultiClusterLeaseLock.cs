@@ -1,8 +1,8 @@
+using k8s;
 using k8s.LeaderElection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiClusterLease.Client.Candidate;
-using MultiClusterLease.Kubernetes.Client;
 
 namespace MultiClusterLease.Client.LeaderElection;
 
@@ -19,7 +19,11 @@ namespace MultiClusterLease.Client.LeaderElection;
 /// failure. Calls may overlap: <c>LeaderElector</c> abandons slow attempts without cancelling them.
 /// </para>
 /// <para>
-/// Configure <c>LeaderElectionConfig</c> with the same LeaseDuration, RenewDeadline and RetryPeriod as the options.
+/// Build it as the official <c>LeaseLock(IKubernetes, namespace, name, identity)</c>: from the cluster's
+/// <see cref="IKubernetes"/> and the options. Configure <c>LeaderElectionConfig</c> with the same LeaseDuration,
+/// RenewDeadline and RetryPeriod as the options. The record <see cref="GetAsync"/> returns always carries a lease
+/// duration (the controller's, or the options' until the controller reports one), so a standby elector waits for the
+/// holder's lease to run out instead of writing the spec on every retry.
 /// </para>
 /// </remarks>
 public sealed partial class MultiClusterLeaseLock : ILock, IAsyncDisposable
@@ -30,13 +34,13 @@ public sealed partial class MultiClusterLeaseLock : ILock, IAsyncDisposable
     private LeaderElectionRecord? _lastRecord;
 
     /// <summary>Initializes a new instance over its own candidate.</summary>
-    /// <param name="api">The Kubernetes API of the candidate's own cluster.</param>
+    /// <param name="client">The official client of the candidate's own cluster (shared; not disposed with the lock).</param>
     /// <param name="options">The candidate options (namespace, name, identity, timings).</param>
     /// <param name="timeProvider">The time provider, or <see langword="null"/> for the system clock.</param>
     /// <param name="loggerFactory">The logger factory, or <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public MultiClusterLeaseLock(IKubernetesApi api, MultiClusterLeaseCandidateOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
-        : this(new MultiClusterLeaseCandidate(api, options, timeProvider, loggerFactory?.CreateLogger<MultiClusterLeaseCandidate>()), ownsCandidate: true, loggerFactory)
+    public MultiClusterLeaseLock(IKubernetes client, MultiClusterLeaseCandidateOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        : this(new MultiClusterLeaseCandidate(client, options, timeProvider, loggerFactory?.CreateLogger<MultiClusterLeaseCandidate>()), ownsCandidate: true, loggerFactory)
     {
     }
 
@@ -66,7 +70,7 @@ public sealed partial class MultiClusterLeaseLock : ILock, IAsyncDisposable
     /// <summary>
     /// Reads the CR and returns the global election record from its status: <see langword="null"/> when the CR does not
     /// exist (404; the elector then calls <see cref="CreateAsync"/>); a record without times before the controller's
-    /// first answer; holder "" when nobody holds the lock, so the elector tries at once. When the API server cannot be
+    /// first answer; always a lease duration (the controller's, else the options'); holder "" when nobody holds the lock, so the elector tries at once. When the API server cannot be
     /// reached, the last record read is returned (or <see langword="null"/>): <c>LeaderElector</c> lets other exceptions
     /// escape its acquire loop, and a stale record is safe because only a confirmed update makes a leader.
     /// </summary>
@@ -78,11 +82,11 @@ public sealed partial class MultiClusterLeaseLock : ILock, IAsyncDisposable
         try
         {
             var view = await _candidate.GetAsync(cancellationToken);
-            var record = view is null ? null : ToRecord(view);
+            var record = view is null ? null : ToRecord(view, (int)Math.Ceiling(_candidate.Options.LeaseDuration.TotalSeconds));
             _lastRecord = record;
             return record!;
         }
-        catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException or System.Text.Json.JsonException)
+        catch (Exception ex) when (MultiClusterLeaseCandidate.IsApiFailure(ex))
         {
             ReadFailed(_logger, Describe(), ex);
             return _lastRecord!;
@@ -134,7 +138,7 @@ public sealed partial class MultiClusterLeaseLock : ILock, IAsyncDisposable
         }
     }
 
-    private static LeaderElectionRecord ToRecord(LeaseView view)
+    private static LeaderElectionRecord ToRecord(LeaseView view, int defaultLeaseDurationSeconds)
     {
         var holder = view.HolderIdentity;
         var renew = view.RenewTime?.UtcDateTime;
@@ -144,7 +148,8 @@ public sealed partial class MultiClusterLeaseLock : ILock, IAsyncDisposable
             HolderIdentity = holder!,
             RenewTime = holder is null ? null : renew,
             AcquireTime = holder is null or "" ? null : (view.AcquireTime?.UtcDateTime ?? renew),
-            LeaseDurationSeconds = view.LeaseDurationSeconds ?? 0,
+            // The real elector judges expiry by this value: 0 would make a standby write on every retry.
+            LeaseDurationSeconds = view.LeaseDurationSeconds is > 0 and var seconds ? seconds : defaultLeaseDurationSeconds,
             LeaderTransitions = view.LeaseTransitions,
         };
     }

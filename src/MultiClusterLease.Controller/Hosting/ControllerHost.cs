@@ -11,9 +11,10 @@ using MultiClusterLease.Backend.Gcs;
 using MultiClusterLease.Controller.HighAvailability;
 using MultiClusterLease.Controller.Observability;
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using k8s;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Kubernetes.DependencyInjection;
+using MultiClusterLease.Kubernetes.Http;
 
 namespace MultiClusterLease.Controller.Hosting;
 
@@ -24,15 +25,6 @@ namespace MultiClusterLease.Controller.Hosting;
 /// </summary>
 internal static class ControllerHost
 {
-    /// <summary>The meters exported on <c>/metrics</c>.</summary>
-    public static readonly IReadOnlyList<string> MeterNames =
-    [
-        ElectionMetrics.MeterName,
-        "MultiClusterLease.Gcs",
-        KubernetesApiMetrics.MeterName,
-        ControllerActivity.MeterName,
-    ];
-
     public static async Task<int> RunAsync(ControllerSettings settings, CancellationToken cancellationToken)
     {
         WebApplication app;
@@ -46,15 +38,23 @@ internal static class ControllerHost
             return 2;
         }
 
+        var started = false;
         try
         {
-            // Fail at start-up, with the fix, on configuration errors.
+            // Fail at start-up, with the fix, on configuration errors, invalid options and an unreachable API server.
             app.Services.GetRequiredService<KubernetesClientConfiguration>();
             await app.StartAsync(cancellationToken);
+            started = true;
+            await KubernetesStartupCheck.RunAsync(app.Services, settings, cancellationToken);
         }
         catch (KubernetesConfigurationException ex)
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            if (started)
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
+
             return 2;
         }
         catch (OptionsValidationException ex)
@@ -95,12 +95,11 @@ internal static class ControllerHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var userAgent = $"multiclusterlease-controller/0.1 ({settings.Identity})";
-        builder.Services.AddKubernetesApi(o =>
+        builder.Services.AddKubernetesClient(o =>
         {
             o.KubeconfigPath = settings.Kubeconfig;
             o.Context = settings.Context;
             o.UserAgent = userAgent;
-            o.FieldManager = "multiclusterlease-controller";
             o.EventSourceComponent = "multiclusterlease-controller";
         });
         builder.Services.AddGcsLockBackend(o =>
@@ -117,7 +116,7 @@ internal static class ControllerHost
             o.ControllerIdentity = settings.Identity;
         });
         AddHighAvailability(builder.Services, settings);
-        builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<IMeterFactory>(), MeterNames));
+        builder.AddControllerMetrics(settings.Identity);
         builder.Services.AddHealthChecks()
             .AddCheck<WatchHealthCheck>("watch", tags: ["ready"])
             .AddCheck<BackendHealthCheck>("backend", tags: ["ready"])
@@ -129,11 +128,9 @@ internal static class ControllerHost
 
         var app = builder.Build();
 
-        // Listen from the start, so that counters miss nothing.
-        var exporter = app.Services.GetRequiredService<PrometheusExporter>();
         app.MapHealthChecks("/healthz", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapGet("/metrics", () => Results.Text(exporter.Collect(), PrometheusExporter.ContentType));
+        app.MapPrometheusScrapingEndpoint();
         app.MapGet("/", () => Results.Text("multiclusterlease-controller: see /healthz, /readyz and /metrics\n"));
         return app;
     }
@@ -165,8 +162,8 @@ internal static class ControllerHost
         {
             var options = sp.GetRequiredService<IOptions<LeaderElectionOptions>>().Value;
             return new LeaseElector(
-                sp.GetRequiredService<IKubernetesApi>(),
-                options.Namespace ?? sp.GetRequiredService<KubernetesClientConfiguration>().Namespace,
+                sp.GetRequiredService<IKubernetes>(),
+                options.Namespace ?? sp.GetRequiredService<KubernetesClientConfiguration>().Namespace ?? "default",
                 options,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>());

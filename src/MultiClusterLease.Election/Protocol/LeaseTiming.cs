@@ -21,9 +21,9 @@ public sealed record LeaseTiming(TimeSpan LeaseDuration, TimeSpan RenewDeadline,
 
     /// <summary>The defaults: 15 s, 10 s, 2 s.</summary>
     public static LeaseTiming Default { get; } = new(
-        TimeSpan.FromSeconds(MultiClusterLeaseSpec.DefaultLeaseDurationSeconds),
-        TimeSpan.FromSeconds(MultiClusterLeaseSpec.DefaultRenewDeadlineSeconds),
-        TimeSpan.FromSeconds(MultiClusterLeaseSpec.DefaultRetryPeriodSeconds));
+        TimeSpan.FromSeconds(V1Alpha1MultiClusterLeaseSpec.DefaultLeaseDurationSeconds),
+        TimeSpan.FromSeconds(V1Alpha1MultiClusterLeaseSpec.DefaultRenewDeadlineSeconds),
+        TimeSpan.FromSeconds(V1Alpha1MultiClusterLeaseSpec.DefaultRetryPeriodSeconds));
 
     /// <summary>Gets the lease duration in whole seconds, as written to the lock object.</summary>
     public int LeaseDurationSeconds => (int)LeaseDuration.TotalSeconds;
@@ -33,11 +33,11 @@ public sealed record LeaseTiming(TimeSpan LeaseDuration, TimeSpan RenewDeadline,
     /// <param name="timing">The timings, also when invalid.</param>
     /// <param name="error">Why the timings are unsafe or out of range; <see langword="null"/> when valid.</param>
     /// <returns><see langword="true"/> when the timings are valid.</returns>
-    public static bool TryFromSpec(MultiClusterLeaseSpec? spec, out LeaseTiming timing, out string? error)
+    public static bool TryFromSpec(V1Alpha1MultiClusterLeaseSpec? spec, out LeaseTiming timing, out string? error)
     {
-        var lease = spec?.LeaseDurationSeconds ?? MultiClusterLeaseSpec.DefaultLeaseDurationSeconds;
-        var renew = spec?.RenewDeadlineSeconds ?? MultiClusterLeaseSpec.DefaultRenewDeadlineSeconds;
-        var retry = spec?.RetryPeriodSeconds ?? MultiClusterLeaseSpec.DefaultRetryPeriodSeconds;
+        var lease = spec?.LeaseDurationSeconds ?? V1Alpha1MultiClusterLeaseSpec.DefaultLeaseDurationSeconds;
+        var renew = spec?.RenewDeadlineSeconds ?? V1Alpha1MultiClusterLeaseSpec.DefaultRenewDeadlineSeconds;
+        var retry = spec?.RetryPeriodSeconds ?? V1Alpha1MultiClusterLeaseSpec.DefaultRetryPeriodSeconds;
         timing = new LeaseTiming(TimeSpan.FromSeconds(Math.Max(lease, 1)), TimeSpan.FromSeconds(Math.Max(renew, 1)), TimeSpan.FromSeconds(Math.Max(retry, 1)));
 
         if (lease < 1 || renew < 1 || retry < 1)

@@ -4,8 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MultiClusterLease.Election.Backend;
 using MultiClusterLease.Election.Protocol;
-using MultiClusterLease.Kubernetes.Client;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using k8s;
+using MultiClusterLease.Kubernetes.Watching;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Election.Reconciliation;
 
@@ -22,7 +23,7 @@ namespace MultiClusterLease.Election.Reconciliation;
 /// </remarks>
 public sealed partial class ElectionController : BackgroundService
 {
-    private readonly IKubernetesApi _api;
+    private readonly IMultiClusterLeaseStore _store;
     private readonly ILockBackend _backend;
     private readonly ILeaseEventSink _events;
     private readonly ElectionOptions _options;
@@ -38,7 +39,7 @@ public sealed partial class ElectionController : BackgroundService
     private int _running;
 
     /// <summary>Initializes a new instance.</summary>
-    /// <param name="api">The Kubernetes API of this cluster.</param>
+    /// <param name="store">The MultiClusterLease objects of this cluster.</param>
     /// <param name="backend">The global lock backend.</param>
     /// <param name="events">Where events go.</param>
     /// <param name="options">The options.</param>
@@ -46,7 +47,7 @@ public sealed partial class ElectionController : BackgroundService
     /// <param name="loggerFactory">The logger factory.</param>
     /// <param name="meterFactory">Creates the <see cref="ElectionMetrics.MeterName"/> meter; <see langword="null"/> = no metrics.</param>
     public ElectionController(
-        IKubernetesApi api,
+        IMultiClusterLeaseStore store,
         ILockBackend backend,
         ILeaseEventSink events,
         IOptions<ElectionOptions> options,
@@ -54,7 +55,7 @@ public sealed partial class ElectionController : BackgroundService
         ILoggerFactory loggerFactory,
         IMeterFactory? meterFactory = null)
     {
-        _api = api;
+        _store = store;
         _backend = backend;
         _events = events;
         _options = options.Value;
@@ -137,15 +138,10 @@ public sealed partial class ElectionController : BackgroundService
     private async Task RunSessionAsync(CancellationToken stoppingToken)
     {
         _watcher = new ResourceWatcher<Lease>(
-            _api,
-            ResourceType.MultiClusterLeases,
+            _store.ListWatch(string.IsNullOrEmpty(_options.Namespace) ? null : _options.Namespace),
             // Candidates' signals arrive only by watch: after an outage, reconnect within the shortest retry period, not
             // the default 30 s backoff, so a leader follows within leaseDuration + retryPeriod of healing.
-            new ResourceWatcherOptions
-            {
-                Namespace = string.IsNullOrEmpty(_options.Namespace) ? null : _options.Namespace,
-                MaxBackoff = TimeSpan.FromSeconds(Protocol.LeaseTiming.MinRetryPeriodSeconds),
-            },
+            new ResourceWatcherOptions { MaxBackoff = TimeSpan.FromSeconds(Protocol.LeaseTiming.MinRetryPeriodSeconds) },
             _timeProvider,
             _loggerFactory.CreateLogger<ResourceWatcher<Lease>>());
         Log.Starting(_logger, string.IsNullOrEmpty(_options.Namespace) ? "all namespaces" : $"namespace {_options.Namespace}", _options.ControllerIdentity);
@@ -154,12 +150,8 @@ public sealed partial class ElectionController : BackgroundService
         {
             await foreach (var change in _watcher.WatchAsync(stoppingToken))
             {
-                if (change.Object is not { } lease)
-                {
-                    continue;
-                }
-
-                var key = $"{lease.Metadata.Namespace}/{lease.Metadata.Name}";
+                var lease = change.Object;
+                var key = $"{lease.Metadata.NamespaceProperty}/{lease.Metadata.Name}";
                 lock (_gate)
                 {
                     if (change.Type == WatchEventType.Deleted)
@@ -174,7 +166,7 @@ public sealed partial class ElectionController : BackgroundService
 
                     if (!_leases.TryGetValue(key, out var entry) || entry.Loop.IsCompleted)
                     {
-                        var reconciler = new LeaseReconciler(key, _backend, _api, _events, _options, _clock, _timeProvider, _loggerFactory.CreateLogger<LeaseReconciler>(), _metrics);
+                        var reconciler = new LeaseReconciler(key, _backend, _store, _events, _options, _clock, _timeProvider, _loggerFactory.CreateLogger<LeaseReconciler>(), _metrics);
                         reconciler.OnChanged(lease);
                         entry = (reconciler, RunDetachedAsync(reconciler, stoppingToken));
                         _leases[key] = entry;

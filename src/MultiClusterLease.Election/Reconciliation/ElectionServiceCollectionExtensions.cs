@@ -1,3 +1,4 @@
+using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -9,8 +10,8 @@ public static class ElectionServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the <see cref="ElectionController"/> as a hosted service: it reconciles from host start to host stop. An
-    /// <c>ILockBackend</c>, and an <c>IKubernetesApi</c> (with its <c>EventRecorder</c>, see <c>AddKubernetesApi</c>) must be
-    /// registered too; events go to Kubernetes unless another <see cref="ILeaseEventSink"/> was registered first. Metrics
+    /// <c>ILockBackend</c>, and an <c>IKubernetes</c> (with its <c>EventRecorder</c>, see <c>AddKubernetesClient</c>) must be
+    /// registered too (or an <see cref="IMultiClusterLeaseStore"/> instead of the <c>IKubernetes</c>); events go to Kubernetes unless another <see cref="ILeaseEventSink"/> was registered first. Metrics
     /// (<see cref="ElectionMetrics"/>) are recorded when an <c>IMeterFactory</c> is registered.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -41,6 +42,7 @@ public static class ElectionServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILeaseEventSink, KubernetesEventSink>();
+        services.TryAddSingleton<IMultiClusterLeaseStore>(sp => new KubernetesMultiClusterLeaseStore(sp.GetRequiredService<IKubernetes>()));
         services.TryAddSingleton<ElectionController>();
         return services;
     }

@@ -10,7 +10,7 @@ public interface ILeaseEventSink
     /// <param name="type"><c>Normal</c> or <c>Warning</c>.</param>
     /// <param name="reason">A CamelCase reason, e.g. <c>LeaderElected</c>.</param>
     /// <param name="message">A human-readable message.</param>
-    void Record(MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease lease, string type, string reason, string message);
+    void Record(V1Alpha1MultiClusterLease lease, string type, string reason, string message);
 }
 
 /// <summary>Event reasons reported on <c>MultiClusterLease</c> objects.</summary>

@@ -1,5 +1,5 @@
 using MultiClusterLease.Kubernetes.Events;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Election.Reconciliation;
 

@@ -1,14 +1,14 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Election.Backend;
 using MultiClusterLease.Election.Protocol;
-using MultiClusterLease.Kubernetes.Api.Meta;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Json;
+using MultiClusterLease.Kubernetes.Errors;
 using MultiClusterLease.Timing;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Election.Reconciliation;
 
@@ -30,7 +30,7 @@ public sealed partial class LeaseReconciler
     private readonly Lock _gate = new();
     private readonly string _key;
     private readonly ILockBackend _backend;
-    private readonly IKubernetesApi _api;
+    private readonly IMultiClusterLeaseStore _store;
     private readonly ILeaseEventSink _events;
     private readonly ElectionOptions _options;
     private readonly MonotonicClock _clock;
@@ -61,19 +61,19 @@ public sealed partial class LeaseReconciler
     /// <summary>Initializes a new instance.</summary>
     /// <param name="key">The <c>namespace/name</c> key of the lease.</param>
     /// <param name="backend">The global lock backend.</param>
-    /// <param name="api">The Kubernetes API of this cluster.</param>
+    /// <param name="store">The MultiClusterLease objects of this cluster.</param>
     /// <param name="events">Where events go.</param>
     /// <param name="options">The controller options.</param>
     /// <param name="clock">This process's monotonic clock.</param>
     /// <param name="timeProvider">The time provider (delays).</param>
     /// <param name="logger">The logger.</param>
     /// <param name="metrics">Records reconcile durations and errors; <see langword="null"/> = none.</param>
-    public LeaseReconciler(string key, ILockBackend backend, IKubernetesApi api, ILeaseEventSink events, ElectionOptions options, MonotonicClock clock, TimeProvider timeProvider, ILogger logger, ElectionMetrics? metrics = null)
+    public LeaseReconciler(string key, ILockBackend backend, IMultiClusterLeaseStore store, ILeaseEventSink events, ElectionOptions options, MonotonicClock clock, TimeProvider timeProvider, ILogger logger, ElectionMetrics? metrics = null)
     {
         _metrics = metrics;
         _key = key;
         _backend = backend;
-        _api = api;
+        _store = store;
         _events = events;
         _options = options;
         _clock = clock;
@@ -155,7 +155,7 @@ public sealed partial class LeaseReconciler
             {
                 return;
             }
-            catch (KubernetesApiException ex) when (ex.IsNotFound)
+            catch (Exception ex) when (ex.IsNotFound())
             {
                 Log.LeaseVanished(_logger, _key);
                 next = TimeSpan.FromSeconds(1);
@@ -166,7 +166,7 @@ public sealed partial class LeaseReconciler
             {
                 Log.ReconcileFailed(_logger, _key, ex);
                 next = TimeSpan.FromSeconds(2);
-                error = ex is KubernetesApiException or HttpRequestException ? "kubernetes_api" : "exception";
+                error = ex is HttpOperationException or KubernetesException or HttpRequestException ? "kubernetes_api" : "exception";
             }
 
             _metrics?.RecordReconcile(_key, _timeProvider.GetElapsedTime(started), error);
@@ -235,7 +235,7 @@ public sealed partial class LeaseReconciler
         if (!deleting && !hasFinalizer && !await PatchFinalizersAsync(lease, add: true, cancellationToken))
         {
             // The watch lags behind: add it to the freshest version instead of conflicting on every reconcile.
-            var fresh = await _api.GetAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, cancellationToken);
+            var fresh = await _store.GetAsync(lease.Metadata.NamespaceProperty, lease.Metadata.Name, cancellationToken);
             if (fresh.Metadata.Finalizers?.Contains(MultiClusterLeaseApi.Finalizer) != true && fresh.Metadata.DeletionTimestamp is null)
             {
                 await PatchFinalizersAsync(fresh, add: true, cancellationToken);
@@ -596,14 +596,14 @@ public sealed partial class LeaseReconciler
             return;
         }
 
-        var patch = new JsonObject { ["status"] = JsonSerializer.SerializeToNode(status, KubernetesJson.Options) };
+        var patch = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(status)) };
         var statusNode = patch["status"]!.AsObject();
         foreach (var field in new[] { "globalAcquireTime", "globalRenewTime", "fencingToken", "globalLeaseDurationSeconds", "globalLeaseTransitions" })
         {
             statusNode.TryAdd(field, null);
         }
 
-        await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, PatchType.Merge, patch.ToJsonString(), "status", cancellationToken);
+        await _store.PatchStatusAsync(lease.Metadata.NamespaceProperty, lease.Metadata.Name, patch.ToJsonString(), cancellationToken);
         _lastStatusKey = key;
         _reportedObservedGeneration = Math.Max(_reportedObservedGeneration, status.ObservedGeneration ?? 0);
         _lastStatusRenewTime = status.GlobalRenewTime;
@@ -625,7 +625,7 @@ public sealed partial class LeaseReconciler
         ReportedHolderIsLocal = _candidates.IsLocal(holder);
     }
 
-    private MultiClusterLeaseStatus BuildStatus(Lease lease, string? specError)
+    private V1Alpha1MultiClusterLeaseStatus BuildStatus(Lease lease, string? specError)
     {
         var generation = lease.Metadata.Generation ?? 0;
         var record = _lock.Snapshot?.Record;
@@ -634,13 +634,13 @@ public sealed partial class LeaseReconciler
         var wall = _clock.WallNow;
         var previous = lease.Status?.Conditions ?? [];
 
-        Condition Make(string type, bool value, string reason, string message)
+        V1Condition Make(string type, bool value, string reason, string message)
         {
             var status = value ? ConditionStatus.True : ConditionStatus.False;
             if (!_conditionTransitions.TryGetValue(type, out var known))
             {
                 var old = previous.FirstOrDefault(c => c.Type == type);
-                known = old is null ? ("", default) : (old.Status, old.LastTransitionTime);
+                known = old is null ? ("", default) : (old.Status, new DateTimeOffset(DateTime.SpecifyKind(old.LastTransitionTime, DateTimeKind.Utc)));
             }
 
             if (known.Status != status)
@@ -649,18 +649,18 @@ public sealed partial class LeaseReconciler
             }
 
             _conditionTransitions[type] = known;
-            return new Condition
+            return new V1Condition
             {
                 Type = type,
                 Status = status,
                 Reason = reason,
                 Message = message,
                 ObservedGeneration = generation,
-                LastTransitionTime = known.At,
+                LastTransitionTime = known.At.UtcDateTime,
             };
         }
 
-        var conditions = new List<Condition>
+        var conditions = new List<V1Condition>
         {
             specError is null
                 ? Make(ConditionTypes.SpecValid, true, "Valid", "the spec is valid")
@@ -678,7 +678,7 @@ public sealed partial class LeaseReconciler
             conditions.Add(Make(ReleasePendingCondition, true, "HolderMayStillLead", _releasePending));
         }
 
-        return new MultiClusterLeaseStatus
+        return new V1Alpha1MultiClusterLeaseStatus
         {
             ObservedGeneration = _observedGeneration == 0 ? lease.Status?.ObservedGeneration : _observedGeneration,
             GlobalHolderIdentity = holder,
@@ -692,12 +692,12 @@ public sealed partial class LeaseReconciler
         };
     }
 
-    private static string StatusKey(MultiClusterLeaseStatus status)
+    private static string StatusKey(V1Alpha1MultiClusterLeaseStatus status)
     {
         // globalRenewTime is refreshed on its own schedule; everything else is written as soon as it changes.
         var renewTime = status.GlobalRenewTime;
         status.GlobalRenewTime = null;
-        var key = JsonSerializer.Serialize(status, KubernetesJson.Options);
+        var key = KubernetesJson.Serialize(status);
         status.GlobalRenewTime = renewTime;
         return key;
     }
@@ -707,7 +707,7 @@ public sealed partial class LeaseReconciler
     {
         try
         {
-            var fresh = await _api.GetAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, cancellationToken);
+            var fresh = await _store.GetAsync(lease.Metadata.NamespaceProperty, lease.Metadata.Name, cancellationToken);
             if (fresh.Metadata.Finalizers?.Contains(MultiClusterLeaseApi.Finalizer) != true)
             {
                 return true;
@@ -715,7 +715,7 @@ public sealed partial class LeaseReconciler
 
             return await PatchFinalizersAsync(fresh, add: false, cancellationToken);
         }
-        catch (KubernetesApiException ex) when (ex.IsNotFound)
+        catch (Exception ex) when (ex.IsNotFound())
         {
             return true;
         }
@@ -743,15 +743,15 @@ public sealed partial class LeaseReconciler
         };
         try
         {
-            await _api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, lease.Metadata.Namespace, lease.Metadata.Name!, PatchType.Merge, patch.ToJsonString(), null, cancellationToken);
+            await _store.PatchAsync(lease.Metadata.NamespaceProperty, lease.Metadata.Name, patch.ToJsonString(), cancellationToken);
             return true;
         }
-        catch (KubernetesApiException ex) when (ex.IsConflict)
+        catch (Exception ex) when (ex.IsConflict())
         {
             // A newer version is on its way through the watch; the next reconcile retries.
             return false;
         }
-        catch (KubernetesApiException ex) when (ex.IsNotFound && !add)
+        catch (Exception ex) when (ex.IsNotFound() && !add)
         {
             return true;
         }

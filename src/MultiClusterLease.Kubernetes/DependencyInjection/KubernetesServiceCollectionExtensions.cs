@@ -1,58 +1,51 @@
+using System.Diagnostics.Metrics;
+using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Kubernetes.Events;
+using MultiClusterLease.Kubernetes.Http;
 
 namespace MultiClusterLease.Kubernetes.DependencyInjection;
 
-/// <summary>Registers the Kubernetes API client.</summary>
+/// <summary>Registers the official Kubernetes client and the <see cref="EventRecorder"/>.</summary>
 public static class KubernetesServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers, as singletons created on first use: <see cref="KubernetesClientConfiguration"/> (from
-    /// <see cref="KubernetesClientOptions.KubeconfigPath"/> and <see cref="KubernetesClientOptions.Context"/> via
-    /// <see cref="KubernetesClientConfiguration.Load(string?, string?)"/>, unless one is already registered),
-    /// <see cref="IKubernetesApi"/> (a <see cref="KubernetesApiClient"/>, with <see cref="KubernetesApiMetrics"/> when an
-    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> is registered), <see cref="EventRecorderOptions"/> (component
-    /// from <see cref="KubernetesClientOptions.EventSourceComponent"/>) and <see cref="EventRecorder"/>; and
-    /// <see cref="TimeProvider.System"/> if no <see cref="TimeProvider"/> is registered. Existing registrations win.
+    /// Registers, unless already registered, a <see cref="KubernetesClientConfiguration"/> chosen by
+    /// <see cref="KubernetesConnection.Load(KubernetesConnectionOptions)"/> (explicit kubeconfig, <c>KUBECONFIG</c>,
+    /// in-cluster, <c>~/.kube/config</c>) and one shared <see cref="IKubernetes"/> built from it, with
+    /// <see cref="KubernetesApiMetrics"/> in its pipeline when an <see cref="IMeterFactory"/> is registered; and an
+    /// <see cref="EventRecorder"/>. An <see cref="IKubernetes"/> registered before is used as it is.
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Configures the <see cref="KubernetesClientOptions"/>; may be <see langword="null"/>.</param>
-    /// <returns><paramref name="services"/>.</returns>
-    /// <remarks>A configuration error surfaces as a <see cref="KubernetesConfigurationException"/> when the client is first resolved.</remarks>
-    public static IServiceCollection AddKubernetesApi(this IServiceCollection services, Action<KubernetesClientOptions>? configure = null)
+    /// <param name="configure">Sets where to find the cluster; <see langword="null"/> = defaults.</param>
+    /// <returns>The services.</returns>
+    /// <remarks>Resolving the configuration throws <see cref="KubernetesConfigurationException"/> when none is usable.</remarks>
+    public static IServiceCollection AddKubernetesClient(this IServiceCollection services, Action<KubernetesConnectionOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<KubernetesClientOptions>();
+        services.AddOptions<KubernetesConnectionOptions>();
         if (configure is not null)
         {
             services.Configure(configure);
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp =>
+        services.TryAddSingleton(sp => KubernetesConnection.Load(sp.GetRequiredService<IOptions<KubernetesConnectionOptions>>().Value));
+        services.TryAddSingleton<IKubernetes>(sp =>
         {
-            var options = sp.GetRequiredService<IOptions<KubernetesClientOptions>>().Value;
-            return KubernetesClientConfiguration.Load(options.KubeconfigPath, options.Context);
+            var config = sp.GetRequiredService<KubernetesClientConfiguration>();
+            return sp.GetService<IMeterFactory>() is { } meters ? new k8s.Kubernetes(config, new KubernetesApiMetrics(meters)) : new k8s.Kubernetes(config);
         });
-        services.TryAddSingleton<IKubernetesApi>(sp => new KubernetesApiClient(
-            sp.GetRequiredService<KubernetesClientConfiguration>(),
-            sp.GetRequiredService<IOptions<KubernetesClientOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-            transport: null,
-            meterFactory: sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(sp => new EventRecorderOptions
         {
-            Component = sp.GetRequiredService<IOptions<KubernetesClientOptions>>().Value.EventSourceComponent,
+            Component = sp.GetRequiredService<IOptions<KubernetesConnectionOptions>>().Value.EventSourceComponent,
         });
         services.TryAddSingleton(sp => new EventRecorder(
-            sp.GetRequiredService<IKubernetesApi>(),
+            sp.GetRequiredService<IKubernetes>(),
             sp.GetRequiredService<EventRecorderOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<EventRecorder>>()));

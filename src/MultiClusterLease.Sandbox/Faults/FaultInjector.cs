@@ -11,7 +11,7 @@ public sealed class FaultInjector
 {
     private readonly Lock _gate = new();
     private readonly List<FaultRule> _rules = [];
-    private readonly ConcurrentDictionary<HttpContext, string> _inFlight = new();
+    private readonly ConcurrentDictionary<HttpContext, (string Caller, string Key)> _inFlight = new();
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly Random _random;
 
@@ -34,9 +34,9 @@ public sealed class FaultInjector
 
         if (rule.Action == FaultAction.Partition)
         {
-            foreach (var (context, caller) in _inFlight)
+            foreach (var (context, (caller, key)) in _inFlight)
             {
-                if (Matches(rule, context.Request, caller))
+                if (Matches(rule, context.Request, caller, key))
                 {
                     context.Abort();
                 }
@@ -86,8 +86,8 @@ public sealed class FaultInjector
         _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
         _counts.AddOrUpdate($"caller:{caller}|{key}", 1, (_, n) => n + 1);
 
-        var rule = Match(context.Request, caller);
-        _inFlight[context] = caller;
+        var rule = Match(context.Request, caller, key);
+        _inFlight[context] = (caller, key);
         try
         {
             switch (rule?.Action)
@@ -142,13 +142,13 @@ public sealed class FaultInjector
         }
     }
 
-    private FaultRule? Match(HttpRequest request, string caller)
+    private FaultRule? Match(HttpRequest request, string caller, string key)
     {
         lock (_gate)
         {
             foreach (var rule in _rules)
             {
-                if (!Matches(rule, request, caller))
+                if (!Matches(rule, request, caller, key))
                 {
                     continue;
                 }
@@ -175,8 +175,13 @@ public sealed class FaultInjector
         return null;
     }
 
-    private static bool Matches(FaultRule rule, HttpRequest request, string caller)
+    private static bool Matches(FaultRule rule, HttpRequest request, string caller, string key)
     {
+        if (rule.Kind is not null && !key.StartsWith(rule.Kind + " ", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
         if (rule.Caller is not null && !caller.Contains(rule.Caller, StringComparison.Ordinal))
         {
             return false;

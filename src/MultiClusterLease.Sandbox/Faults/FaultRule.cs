@@ -22,11 +22,18 @@ public enum FaultAction
 /// </summary>
 public sealed class FaultRule
 {
-    /// <summary>Gets the caller: a substring of the request's User-Agent (each client names itself there); <see langword="null"/> = any.</summary>
+    /// <summary>Gets the caller: a substring of the request's User-Agent (each client names itself there; Google's clients with their ApplicationName); <see langword="null"/> = any.</summary>
     public string? Caller { get; init; }
 
     /// <summary>Gets the HTTP method, e.g. <c>PATCH</c>; <see langword="null"/> = any.</summary>
     public string? Method { get; init; }
+
+    /// <summary>
+    /// Gets the request's kind: the first word of its name in <see cref="FaultInjector.Counts"/>, e.g. <c>write</c> for a
+    /// fake GCS request that commits an object (a multipart or media insert, or the last <c>PUT</c> of a resumable
+    /// upload); <see langword="null"/> = any.
+    /// </summary>
+    public string? Kind { get; init; }
 
     /// <summary>Gets a substring of the path and query; <see langword="null"/> = any.</summary>
     public string? PathContains { get; init; }
@@ -51,5 +58,5 @@ public sealed class FaultRule
 
     /// <inheritdoc/>
     public override string ToString()
-        => $"{Action} caller={Caller ?? "*"} {Method ?? "*"} {PathContains ?? "*"} status={StatusCode} latency={Latency.TotalMilliseconds}ms p={Probability} left={RemainingCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "inf"}";
+        => $"{Action} caller={Caller ?? "*"} {Method ?? "*"} kind={Kind ?? "*"} {PathContains ?? "*"} status={StatusCode} latency={Latency.TotalMilliseconds}ms p={Probability} left={RemainingCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "inf"}";
 }

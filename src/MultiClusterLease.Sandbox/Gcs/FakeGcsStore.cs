@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace MultiClusterLease.Sandbox.Gcs;
 
 /// <summary>One live object version.</summary>
@@ -9,7 +11,16 @@ internal sealed record StoredObject(
     long Metageneration,
     string ContentType,
     string? CacheControl,
-    DateTimeOffset Created);
+    DateTimeOffset Created)
+{
+    /// <summary>Gets the base64 MD5 of the data, as GCS's <c>md5Hash</c>.</summary>
+#pragma warning disable CA5351 // GCS's md5Hash is MD5 by definition; it is an integrity check here, not security.
+    public string Md5Hash { get; } = Convert.ToBase64String(MD5.HashData(Data));
+#pragma warning restore CA5351
+
+    /// <summary>Gets the base64 big-endian CRC-32C of the data, as GCS's <c>crc32c</c>.</summary>
+    public string Crc32c { get; } = Crc32C.Base64(Data);
+}
 
 /// <summary>The outcome of a store operation.</summary>
 internal enum StoreStatus
@@ -124,14 +135,12 @@ internal sealed class FakeGcsStore
         }
     }
 
-    /// <summary>objects.list: the live objects whose name starts with <paramref name="prefix"/>, by name.</summary>
-    public IReadOnlyList<StoredObject> List(string bucket, string prefix)
+    /// <summary>objects.list: the live objects of a bucket, by name.</summary>
+    public IReadOnlyList<StoredObject> List(string bucket)
     {
         lock (_gate)
         {
-            return [.. _objects.Values
-                .Where(o => o.Bucket == bucket && o.Name.StartsWith(prefix, StringComparison.Ordinal))
-                .OrderBy(o => o.Name, StringComparer.Ordinal)];
+            return [.. _objects.Values.Where(o => o.Bucket == bucket).OrderBy(o => o.Name, StringComparer.Ordinal)];
         }
     }
 

@@ -7,87 +7,90 @@ namespace MultiClusterLease.Sandbox.Gcs;
 internal enum GcsOperation
 {
     Unknown,
+    GetBucket,
     Get,
     List,
     Insert,
+    StartResumable,
+    PutResumable,
+    CancelResumable,
     Delete,
 }
 
 /// <summary>
-/// A request's GCS call, bucket and object, parsed from the raw request target: object names are percent-encoded path
-/// segments (<c>leases%2Fns%2Fname</c>) which ASP.NET Core's decoded path would leave ambiguous.
+/// A request's GCS call, bucket and object (or upload session), parsed from the raw request target: object names are
+/// percent-encoded path segments (<c>leases%2Fns%2Fname</c>) which ASP.NET Core's decoded path would leave ambiguous.
+/// Paths: <c>/storage/v1/b/…</c> (JSON API), <c>/download/storage/v1/b/…</c> (media downloads, as gcloud sends them),
+/// <c>/upload/storage/v1/b/…</c> (uploads; a resumable session is the same path with <c>upload_id</c>).
 /// </summary>
-internal readonly record struct GcsRequestTarget(GcsOperation Operation, string Bucket, string ObjectName)
+internal readonly record struct GcsRequestTarget(GcsOperation Operation, string Bucket, string ObjectName, string UploadId = "")
 {
     private const string ApiPrefix = "/storage/v1/b/";
+    private const string DownloadPrefix = "/download/storage/v1/b/";
     private const string UploadPrefix = "/upload/storage/v1/b/";
-
-    /// <summary>Gets the kind used in request counters: <c>read</c>, <c>list</c>, <c>write</c>, <c>delete</c>.</summary>
-    public string Kind => Operation switch
-    {
-        GcsOperation.Get => "read",
-        GcsOperation.List => "list",
-        GcsOperation.Insert => "write",
-        GcsOperation.Delete => "delete",
-        _ => "other",
-    };
 
     public static GcsRequestTarget Parse(HttpRequest request)
     {
         var raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
         var path = string.IsNullOrEmpty(raw) ? request.Path.ToUriComponent() : raw.Split('?', 2)[0];
-        var upload = path.StartsWith(UploadPrefix, StringComparison.Ordinal);
-        if (!upload && !path.StartsWith(ApiPrefix, StringComparison.Ordinal))
+        var prefix = path.StartsWith(UploadPrefix, StringComparison.Ordinal) ? UploadPrefix
+            : path.StartsWith(DownloadPrefix, StringComparison.Ordinal) ? DownloadPrefix
+            : path.StartsWith(ApiPrefix, StringComparison.Ordinal) ? ApiPrefix
+            : null;
+        if (prefix is null)
         {
             return new(GcsOperation.Unknown, "", "");
         }
 
-        var rest = path[(upload ? UploadPrefix : ApiPrefix).Length..];
+        var rest = path[prefix.Length..];
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
+        var bucket = Uri.UnescapeDataString(slash < 0 ? rest : rest[..slash]);
+        var tail = slash < 0 ? "" : rest[slash..];
+        var method = request.Method;
+        if (bucket.Length == 0)
         {
             return new(GcsOperation.Unknown, "", "");
         }
 
-        var bucket = Uri.UnescapeDataString(rest[..slash]);
-        var tail = rest[slash..];
-        var isCollection = tail is "/o" or "/o/";
-        var method = request.Method;
-        if (upload)
+        if (prefix == ApiPrefix && tail is "" or "/")
         {
-            return isCollection && HttpMethods.IsPost(method)
-                ? new(GcsOperation.Insert, bucket, request.Query["name"].ToString())
-                : new(GcsOperation.Unknown, bucket, "");
+            return new(HttpMethods.IsGet(method) ? GcsOperation.GetBucket : GcsOperation.Unknown, bucket, "");
+        }
+
+        var isCollection = tail is "/o" or "/o/";
+        if (prefix == UploadPrefix)
+        {
+            if (!isCollection)
+            {
+                return new(GcsOperation.Unknown, bucket, "");
+            }
+
+            var uploadId = request.Query["upload_id"].ToString();
+            var name = request.Query["name"].ToString();
+            return (uploadId.Length > 0, method) switch
+            {
+                (false, "POST") when request.Query["uploadType"] == "resumable" => new(GcsOperation.StartResumable, bucket, name),
+                (false, "POST") => new(GcsOperation.Insert, bucket, name),
+                (true, "PUT" or "POST") => new(GcsOperation.PutResumable, bucket, name, uploadId),
+                (true, "DELETE") => new(GcsOperation.CancelResumable, bucket, name, uploadId),
+                _ => new(GcsOperation.Unknown, bucket, ""),
+            };
         }
 
         if (isCollection)
         {
-            return new(HttpMethods.IsGet(method) ? GcsOperation.List : GcsOperation.Unknown, bucket, "");
+            return new(prefix == ApiPrefix && HttpMethods.IsGet(method) ? GcsOperation.List : GcsOperation.Unknown, bucket, "");
         }
 
-        if (!tail.StartsWith("/o/", StringComparison.Ordinal))
+        if (!tail.StartsWith("/o/", StringComparison.Ordinal) || tail.Length == 3)
         {
             return new(GcsOperation.Unknown, bucket, "");
         }
 
-        var name = Uri.UnescapeDataString(tail[3..]);
-        var operation = HttpMethods.IsGet(method) ? GcsOperation.Get : HttpMethods.IsDelete(method) ? GcsOperation.Delete : GcsOperation.Unknown;
-        return new(operation, bucket, name);
-    }
-
-    /// <summary>
-    /// Names a request for <see cref="Faults.FaultInjector.Counts"/>: <c>read BUCKET/OBJECT</c>, <c>write BUCKET/OBJECT</c>
-    /// (the <c>name</c> query parameter; empty when only the multipart metadata names the object),
-    /// <c>delete BUCKET/OBJECT</c>, <c>list BUCKET/PREFIX</c>, else <c>METHOD PATH</c>.
-    /// </summary>
-    public static string Classify(HttpRequest request)
-    {
-        var target = Parse(request);
-        return target.Operation switch
-        {
-            GcsOperation.Unknown => $"{request.Method} {request.Path}",
-            GcsOperation.List => $"list {target.Bucket}/{request.Query["prefix"]}",
-            _ => $"{target.Kind} {target.Bucket}/{target.ObjectName}",
-        };
+        var objectName = Uri.UnescapeDataString(tail[3..]);
+        var operation = HttpMethods.IsGet(method) ? GcsOperation.Get
+            : HttpMethods.IsDelete(method) && prefix == ApiPrefix ? GcsOperation.Delete
+            : GcsOperation.Unknown;
+        return new(operation, bucket, objectName);
     }
 }

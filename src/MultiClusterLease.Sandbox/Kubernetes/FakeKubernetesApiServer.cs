@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Sandbox.Faults;
+using MultiClusterLease.Sandbox.Kubernetes.Admission;
 using YamlDotNet.Core;
 
 namespace MultiClusterLease.Sandbox.Kubernetes;
@@ -20,18 +21,20 @@ namespace MultiClusterLease.Sandbox.Kubernetes;
 /// <summary>
 /// A fake Kubernetes API server for one simulated cluster: plain HTTP on 127.0.0.1, any bearer token or none.
 /// It serves discovery, CRUD, merge/JSON patch, the status subresource, generation and resourceVersion semantics,
-/// finalizers, CRD schema validation, watches with resume, bookmarks and 410 Expired, and server-side printing (Tables),
-/// enough for <c>kubectl</c> and for this project's own client. Resources: core v1 namespaces and events,
-/// coordination.k8s.io/v1 leases, apiextensions.k8s.io/v1 customresourcedefinitions, and every resource of the installed
-/// CRDs (from <see cref="FakeKubernetesApiServerOptions.CrdFiles"/> at start, or created through the API later).
-/// Every request goes through <see cref="Faults"/> first.
+/// finalizers, CRD schema validation and pruning, watches with resume, bookmarks and 410 Expired, and server-side printing
+/// (Tables), enough for <c>kubectl</c> and the official KubernetesClient. Resources: core v1 namespaces, events and
+/// configmaps, coordination.k8s.io/v1 leases, apiextensions.k8s.io/v1 customresourcedefinitions, and every resource of the
+/// installed CRDs (from <see cref="FakeKubernetesApiServerOptions.CrdFiles"/> at start, or created through the API later).
+/// Every request goes through <see cref="Faults"/> first. It refuses what a real apiserver refuses (rules in
+/// <c>Admission/</c>): a PUT without resourceVersion, strategic merge patch on custom resources, a new finalizer on an
+/// object being deleted, unknown fields under <c>fieldValidation=Strict</c> (pruned with a warning otherwise).
 /// <para>Simplifications: lists ignore <c>limit</c>/<c>continue</c> and the requested resourceVersion (they always return
-/// everything, current); strategic merge patch and server-side apply are treated as JSON merge patch; no conversion
-/// between the versions of a CRD; no defaulting, CEL rules, managedFields, namespace lifecycle or garbage collection;
-/// protobuf request bodies (kubectl's typed commands for built-in kinds, e.g. <c>kubectl create namespace</c>) are
-/// refused with 415 — use <c>kubectl apply -f</c>.</para>
+/// everything, current); strategic merge patch on built-in kinds is applied as a JSON merge patch; server-side apply is
+/// refused with 415; no conversion between the versions of a CRD; no defaulting, CEL rules, managedFields, namespace
+/// lifecycle or garbage collection; no field validation for built-in kinds; protobuf request bodies (kubectl's typed
+/// commands for built-in kinds, e.g. <c>kubectl create namespace</c>) are refused with 415 — use <c>kubectl apply -f</c>.</para>
 /// </summary>
-public sealed class FakeKubernetesApiServer : IAsyncDisposable
+public sealed partial class FakeKubernetesApiServer : IAsyncDisposable
 {
     private static readonly string[] DefaultNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -289,38 +292,36 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 await WriteJsonAsync(context, 200, Render(type, result, format), ct);
                 return;
             case "POST" when name is null && scope == WriteScope.Main && (ns is not null || !type.Namespaced):
-                result = _store.Create(type, ns, await ReadObjectAsync(request, ct), dryRun);
+                var created = await ReadObjectAsync(request, ct);
+                Decode(context, type, created, WriteVerb.Create);
+                result = _store.Create(type, ns, created, dryRun);
                 AfterWrite(type, result, dryRun);
                 await WriteJsonAsync(context, 201, Render(type, result, format), ct);
                 return;
             case "PUT" when name is not null:
                 var body = await ReadObjectAsync(request, ct);
-                result = _store.Update(type, ns, name, scope, _ => body, dryRun);
+                Decode(context, type, body, WriteVerb.Update);
+                result = Update(type, ns, name, scope, dryRun, _ =>
+                {
+                    ResourceVersionRequiredOnUpdate.Check(type, name, body);
+                    return body;
+                });
                 break;
             case "PATCH" when name is not null:
-                var contentType = (request.ContentType ?? "").Split(';')[0].Trim();
-                var patch = await ReadBodyAsync(request, ct);
-                if (contentType == "application/apply-patch+yaml" && scope == WriteScope.Main && _store.Get(type, ns, name) is null)
+                var patcher = PatchMediaTypes.Patcher(type, (request.ContentType ?? "").Split(';')[0].Trim(), await ReadBodyAsync(request, ct));
+                result = Update(type, ns, name, scope, dryRun, current =>
                 {
-                    // Server-side apply, simplified: create when absent, otherwise merge.
-                    result = _store.Create(type, ns, patch as JsonObject ?? throw ApiException.BadRequest("the apply patch must be an object"), dryRun);
-                    AfterWrite(type, result, dryRun);
-                    await WriteJsonAsync(context, 201, Render(type, result, format), ct);
-                    return;
-                }
-
-                Func<JsonNode?, JsonNode?> apply = contentType switch
-                {
-                    "application/merge-patch+json" or "application/strategic-merge-patch+json" or "application/apply-patch+yaml" =>
-                        current => JsonPatching.MergePatch(current, patch),
-                    "application/json-patch+json" => current => JsonPatching.JsonPatch(current, patch),
-                    _ => throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format ({contentType}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"),
-                };
-                result = _store.Update(type, ns, name, scope, current => apply(current) as JsonObject ?? throw ApiException.BadRequest("the patched object is not a JSON object"), dryRun);
+                    var patched = patcher(current) as JsonObject ?? throw ApiException.BadRequest("the patched object is not a JSON object");
+                    Decode(context, type, patched, WriteVerb.Patch);
+                    return patched;
+                });
                 break;
             case "DELETE" when name is not null && scope == WriteScope.Main:
                 result = _store.Delete(type, ns, name, await ReadBodyAsync(request, ct) as JsonObject, dryRun);
-                break;
+                AfterWrite(type, result, dryRun);
+                var answer = DeleteResponse.For(type, result);
+                await WriteJsonAsync(context, 200, ReferenceEquals(answer, result) ? Render(type, result, format) : answer, ct);
+                return;
             default:
                 throw ApiException.MethodNotAllowed(request.Method);
         }

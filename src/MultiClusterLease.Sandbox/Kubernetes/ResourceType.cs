@@ -31,12 +31,13 @@ internal sealed record ResourceType(
 
     public static readonly ResourceType Namespaces = new("", "v1", "namespaces", "namespace", "Namespace", false, ["ns"], NoNames, false, null, []);
     public static readonly ResourceType Events = new("", "v1", "events", "event", "Event", true, ["ev"], NoNames, false, null, []);
+    public static readonly ResourceType ConfigMaps = new("", "v1", "configmaps", "configmap", "ConfigMap", true, ["cm"], NoNames, false, null, []);
     public static readonly ResourceType Leases = new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, NoNames, NoNames, false, null, []);
     public static readonly ResourceType CustomResourceDefinitions =
         new(CrdGroup, "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["crd", "crds"], ["api-extensions"], false, null, []);
 
     /// <summary>Gets the resources every server has.</summary>
-    public static IReadOnlyList<ResourceType> BuiltIns { get; } = [Namespaces, Events, Leases, CustomResourceDefinitions];
+    public static IReadOnlyList<ResourceType> BuiltIns { get; } = [Namespaces, Events, ConfigMaps, Leases, CustomResourceDefinitions];
 
     public string GroupVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

@@ -46,14 +46,14 @@ public sealed class PackageTests(ClientPackage package) : IClassFixture<ClientPa
         var dependencies = Dependencies();
         Assert.True(dependencies.TryGetValue("KubernetesClient", out var version), $"no KubernetesClient dependency: {string.Join(", ", dependencies.Keys)}");
 
-        // A minimum ("13.0.1" means >= 13.0.1) no older than the first release with the ILock this library implements.
-        Assert.True(Version.TryParse(version, out var minimum) && minimum >= new Version(13, 0, 1), $"KubernetesClient {version}");
+        // The range the library is built and tested with (README, "Compatibility"): 21.x, not the next major.
+        Assert.Equal("[21.0.8, 22.0.0)", version);
         Assert.Contains("MultiClusterLease.Kubernetes", dependencies.Keys);
         Assert.Contains("Microsoft.Extensions.Hosting.Abstractions", dependencies.Keys);
     }
 
     [Fact]
-    public void Ships_the_client_but_not_the_KubernetesClient_stand_in()
+    public void Ships_the_client_but_not_KubernetesClient_itself()
     {
         Assert.Contains("lib/net10.0/MultiClusterLease.Client.dll", Entries);
         Assert.Contains("lib/net10.0/MultiClusterLease.Client.xml", Entries);

@@ -3,7 +3,7 @@ using MultiClusterLease.Deployment.Tests.Infrastructure;
 
 namespace MultiClusterLease.Deployment.Tests.Build;
 
-/// <summary>The integration samples are in the build, and the stand-ins they compile against stay in the samples.</summary>
+/// <summary>The integration samples are in the build, hold the README's snippets, and the KubeOps stand-in stays in the samples.</summary>
 public sealed class SampleTests
 {
     [Theory]
@@ -41,5 +41,32 @@ public sealed class SampleTests
             Assert.DoesNotContain("public interface", text, StringComparison.Ordinal);
             Assert.DoesNotContain("public static class", text, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Readme_snippets_are_lines_of_the_samples_verbatim()
+    {
+        // The samples build against KubernetesClient 21 in every build; so do the README's snippets, line for line.
+        var sampleLines = Directory.EnumerateFiles(Repo.Path("samples"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/Stubs/", StringComparison.Ordinal))
+            .SelectMany(File.ReadAllLines)
+            .Select(l => l.Trim())
+            .ToHashSet(StringComparer.Ordinal);
+        var snippets = System.Text.RegularExpressions.Regex.Matches(Repo.Read("README.md"), "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.NotEmpty(snippets);
+        var missing = snippets.SelectMany(m => m.Groups[1].Value.Split('\n'))
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !sampleLines.Contains(l))
+            .ToList();
+        Assert.True(missing.Count == 0, "README lines not in any sample:\n" + string.Join("\n", missing));
+    }
+
+    [Fact]
+    public void The_LeaderElector_sample_builds_against_the_real_KubernetesClient()
+    {
+        var project = Repo.Read("samples/MultiClusterLease.LeaderElectorSample/MultiClusterLease.LeaderElectorSample.csproj");
+        Assert.DoesNotContain("Stubs.props", project, StringComparison.Ordinal);
+        Assert.Contains("<PackageReference Include=\"KubernetesClient\" />", project, StringComparison.Ordinal);
+        Assert.False(File.Exists(Repo.Path("samples", "Stubs", "KubernetesClient.LeaderElector.StandIn.cs")));
     }
 }

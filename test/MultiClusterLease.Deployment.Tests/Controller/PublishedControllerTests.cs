@@ -5,8 +5,8 @@ using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Deployment.Tests.Infrastructure;
 using MultiClusterLease.Deployment.Tests.Manifests;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using k8s;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Sandbox.Gcs;
 using MultiClusterLease.Sandbox.Kubernetes;
 using Xunit.Abstractions;
@@ -38,18 +38,32 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
     }
 
     [Fact]
-    public async Task Starts_and_answers_healthz_without_a_cluster_then_stops_on_sigterm()
+    public async Task Stops_at_start_up_naming_the_file_the_context_and_the_fix_when_the_API_server_is_unreachable()
     {
-        // An API server that is not there: liveness must not depend on it, readiness must.
         var kubeconfig = Path.Combine(_directory, "unreachable.kubeconfig");
         SandboxKubeconfig.Write(kubeconfig, [("unreachable", new Uri("http://127.0.0.1:1"), "default")], null);
-        var port = ControllerProcess.FreePort();
         await using var controller = published.Start(
-            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{port}"]);
+            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--context", "unreachable", "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{ControllerProcess.FreePort()}"]);
 
-        await controller.WaitForStatusAsync(new Uri($"http://127.0.0.1:{port}/healthz"), HttpStatusCode.OK, Patience);
-        await controller.WaitForStatusAsync(new Uri($"http://127.0.0.1:{port}/readyz"), HttpStatusCode.ServiceUnavailable, Patience);
-        Assert.Equal(0, await controller.TerminateAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(2, await controller.WaitForExitAsync(Patience));
+        Assert.Contains(kubeconfig, controller.Output, StringComparison.Ordinal);
+        Assert.Contains("context 'unreachable'", controller.Output, StringComparison.Ordinal);
+        Assert.Contains("cannot be reached", controller.Output, StringComparison.Ordinal);
+        Assert.Contains("Fix:", controller.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stops_at_start_up_naming_the_file_and_the_contexts_when_the_context_is_unknown()
+    {
+        var kubeconfig = Path.Combine(_directory, "one.kubeconfig");
+        SandboxKubeconfig.Write(kubeconfig, [("one", new Uri("http://127.0.0.1:1"), "default")], null);
+        await using var controller = published.Start(
+            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--context", "two", "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{ControllerProcess.FreePort()}"]);
+
+        Assert.Equal(2, await controller.WaitForExitAsync(Patience));
+        Assert.Contains(kubeconfig, controller.Output, StringComparison.Ordinal);
+        Assert.Contains("context 'two' not found (contexts: one)", controller.Output, StringComparison.Ordinal);
+        Assert.Contains("Fix:", controller.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -127,7 +141,7 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
         Assert.Equal("candidate-a", record["holderIdentity"]!.GetValue<string>());
 
         // 2. A spec that breaks the timing rule: condition and Warning event, no crash.
-        await admin.CreateAsync(ResourceType.MultiClusterLeases, ns, new JsonObject
+        await admin.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
         {
             ["apiVersion"] = MultiClusterLeaseApi.ApiVersion,
             ["kind"] = MultiClusterLeaseApi.Kind,
@@ -140,7 +154,7 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
                 ["renewDeadlineSeconds"] = 6,
                 ["retryPeriodSeconds"] = 2,
             },
-        });
+        }, MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, ns, MultiClusterLeaseApi.Plural);
         await Eventually(
             () => Task.FromResult(Condition(cluster.GetObject(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, MultiClusterLeaseApi.Plural, ns, "too-tight"), ConditionTypes.SpecValid) is ("False", "InvalidSpec")),
             "no SpecValid=False/InvalidSpec condition",
@@ -156,8 +170,8 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
             () => Task.FromResult(cluster.GetObject(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, MultiClusterLeaseApi.Plural, ns, "election")?["status"]?["globalHolderIdentity"]?.GetValue<string>() == ""),
             "the release was not reported",
             controller);
-        await admin.DeleteAsync(ResourceType.MultiClusterLeases, ns, "election");
-        await admin.DeleteAsync(ResourceType.MultiClusterLeases, ns, "too-tight");
+        await admin.CustomObjects.DeleteNamespacedCustomObjectAsync(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, ns, MultiClusterLeaseApi.Plural, "election");
+        await admin.CustomObjects.DeleteNamespacedCustomObjectAsync(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, ns, MultiClusterLeaseApi.Plural, "too-tight");
         await Eventually(
             () => Task.FromResult(cluster.ListObjects(MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, MultiClusterLeaseApi.Plural).Count == 0),
             "the deleted MultiClusterLeases were not finalized",
@@ -201,8 +215,8 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static KubernetesApiClient Client(string kubeconfig, string userAgent)
-        => new(KubernetesClientConfiguration.FromKubeconfig(kubeconfig), new KubernetesClientOptions { UserAgent = userAgent, RequestTimeout = TimeSpan.FromSeconds(5) });
+    private static k8s.Kubernetes Client(string kubeconfig, string userAgent)
+        => new(KubernetesConnection.Load(new KubernetesConnectionOptions { KubeconfigPath = kubeconfig, UserAgent = userAgent, RequestTimeout = TimeSpan.FromSeconds(5) }));
 
     private static (string? Status, string? Reason) Condition(JsonObject? lease, string type)
     {

@@ -1,11 +1,10 @@
 using MultiClusterLease.Deployment.Tests.Infrastructure;
-using MultiClusterLease.Kubernetes.Client;
 
 namespace MultiClusterLease.Deployment.Tests.Manifests;
 
 /// <summary>
 /// Least privilege, from the manifests' side: the roles grant exactly the verbs the code's calls need (named here with
-/// the code's own <see cref="ResourceType"/>s). PublishedControllerTests checks the other side: every call the running
+/// <see cref="ResourceType"/>s). PublishedControllerTests checks the other side: every call the running
 /// controller and client make is allowed by these roles.
 /// </summary>
 public sealed class RbacTests
@@ -46,13 +45,11 @@ public sealed class RbacTests
             {
                 (ResourceType.Leases.Group, ResourceType.Leases.Plural, "create"),
                 (ResourceType.Leases.Group, ResourceType.Leases.Plural, "get"),
-                (ResourceType.Leases.Group, ResourceType.Leases.Plural, "list"),
-                (ResourceType.Leases.Group, ResourceType.Leases.Plural, "watch"),
                 (ResourceType.Leases.Group, ResourceType.Leases.Plural, "update"),
             },
             rules.SelectMany(r => r.Rule.Grants()).ToHashSet());
 
-        // Reading and renewing: only the Lease named by --leader-election-id's default.
+        // Reading and renewing (the official LeaseLock: get, then update): only the Lease named by --leader-election-id's default.
         var named = Assert.Single(rules, r => r.Rule.Verbs.Contains("update")).Rule;
         Assert.Equal(["multiclusterlease-controller"], named.ResourceNames);
         Assert.Contains(Assert.Single(rules, r => r.Rule.Verbs.Contains("create")).Rule.Verbs, v => v == "create");

@@ -200,7 +200,7 @@ public sealed class CrudTests : ServerTestBase
     {
         await Api.CreateAsync(Lease("a"));
         var deleted = await Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Delete, $"{Leases}/a");
-        Assert.Equal("a", (string?)deleted["metadata"]!["name"]);
+        Assert.Equal(("Status", "Success", "a"), ((string?)deleted["kind"], (string?)deleted["status"], (string?)deleted["details"]!["name"]));
         Assert.Equal(HttpStatusCode.NotFound, (await Api.GetAsync($"{Leases}/a")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(HttpMethod.Delete, $"{Leases}/a")).Status);
     }

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Json;
+using k8s;
+using k8s.Autorest;
 using MultiClusterLease.Simulation.Scheduling;
 
 namespace MultiClusterLease.Simulation.Kubernetes;
@@ -44,6 +44,9 @@ internal sealed class SimulatedCluster
     public JsonObject Get(string? ns, string name)
         => _objects.TryGetValue(Key(ns, name), out var obj) ? (JsonObject)obj.DeepClone() : throw NotFound(name);
 
+    public JsonObject? TryGet(string? ns, string name)
+        => _objects.TryGetValue(Key(ns, name), out var obj) ? (JsonObject)obj.DeepClone() : null;
+
     public (List<JsonObject> Items, long Version) List(string? ns, string? fieldSelector)
     {
         var items = _objects.Values.Where(o => Matches(o, ns, fieldSelector)).Select(o => (JsonObject)o.DeepClone()).ToList();
@@ -55,7 +58,7 @@ internal sealed class SimulatedCluster
         var name = obj["metadata"]?["name"]?.GetValue<string>() ?? throw new InvalidOperationException("no name");
         if (_objects.ContainsKey(Key(ns, name)))
         {
-            throw new KubernetesApiException(HttpStatusCode.Conflict, new KubernetesStatus { Code = 409, Reason = "AlreadyExists", Message = $"{name} already exists" }, "create");
+            throw Failure(HttpStatusCode.Conflict, "AlreadyExists", $"{name} already exists");
         }
 
         var metadata = obj["metadata"]!.AsObject();
@@ -243,14 +246,30 @@ internal sealed class SimulatedCluster
         return true;
     }
 
-    private static KubernetesApiException NotFound(string name)
-        => new(HttpStatusCode.NotFound, new KubernetesStatus { Code = 404, Reason = "NotFound", Message = $"{name} not found" }, "simulated");
+    private static HttpOperationException NotFound(string name) => Failure(HttpStatusCode.NotFound, "NotFound", $"{name} not found");
 
-    internal static KubernetesApiException Conflict(string name)
-        => new(HttpStatusCode.Conflict, new KubernetesStatus { Code = 409, Reason = "Conflict", Message = $"the object {name} has been modified" }, "simulated");
+    internal static HttpOperationException Conflict(string name) => Failure(HttpStatusCode.Conflict, "Conflict", $"the object {name} has been modified");
+
+    /// <summary>
+    /// An API server's answer as the official client reports it: an <see cref="HttpOperationException"/> with the status
+    /// code and the <c>Status</c> body, so that <c>KubernetesErrors</c> classifies it as for a real server.
+    /// </summary>
+    private static HttpOperationException Failure(HttpStatusCode code, string reason, string message)
+    {
+        var body = new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["message"] = message, ["reason"] = reason, ["code"] = (int)code }.ToJsonString();
+#pragma warning disable CA2000 // The wrapper owns the simulated response; nothing to release.
+        return new HttpOperationException($"Operation returned an invalid status code '{code}': {message}")
+        {
+            Response = new HttpResponseMessageWrapper(new HttpResponseMessage(code), body),
+        };
+#pragma warning restore CA2000
+    }
 
     /// <summary>Converts a stored object to its typed form.</summary>
-    public static T As<T>(JsonNode node) => node.Deserialize<T>(KubernetesJson.Options)!;
+    public static T As<T>(JsonNode node) => KubernetesJson.Deserialize<T>(node);
+
+    /// <summary>Converts a typed object to its stored form.</summary>
+    public static JsonObject ToNode(object value) => JsonNode.Parse(KubernetesJson.Serialize(value))!.AsObject();
 
     /// <summary>One open watch on the server.</summary>
     internal sealed class ClusterWatch(string? ns, string? fieldSelector, Action<WatchEventType, JsonObject?, long> deliver, Action close)

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
-using MultiClusterLease.Kubernetes.Api.Meta;
-using MultiClusterLease.Kubernetes.Client;
+using k8s;
 using MultiClusterLease.Simulation.Faults;
 using MultiClusterLease.Simulation.Scheduling;
 
@@ -14,7 +13,7 @@ namespace MultiClusterLease.Simulation.Kubernetes;
 /// server, and its answer travels back as work of the calling process. The link's faults apply: a partition loses
 /// requests and answers (the caller sees a transport error after a timeout; the request may have been applied),
 /// injected 409s, lost answers, dropped watches and duplicated watch events. The client seams
-/// (<see cref="SimulatedKubernetesApi"/> today) are thin adapters over it.
+/// (<see cref="SimulatedLeaseStore"/>, <see cref="SimulatedCandidateLeaseClient"/>, <see cref="SimulatedLeaseListWatch"/>) are thin adapters over it.
 /// </summary>
 internal sealed class SimulatedConnection
 {

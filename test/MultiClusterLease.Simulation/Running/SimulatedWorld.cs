@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Client.LeaderElection;
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
+using MultiClusterLease.Kubernetes.Errors;
+using k8s;
 using MultiClusterLease.Simulation.Candidates;
 using MultiClusterLease.Simulation.Checking;
 using MultiClusterLease.Simulation.Faults;
@@ -13,7 +14,7 @@ using MultiClusterLease.Simulation.Gcs;
 using MultiClusterLease.Simulation.Kubernetes;
 using MultiClusterLease.Simulation.Scheduling;
 using MultiClusterLease.Timing;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Simulation.Running;
 
@@ -217,7 +218,7 @@ internal sealed class SimulatedWorld
         slot.Incarnation++;
         var process = NewProcess($"{slot.Role}#{slot.Incarnation}", slot.WallOffset ??= Offset());
         slot.Process = process;
-        var api = new SimulatedKubernetesApi(new SimulatedConnection(_clusters[cluster], process, LinkOf(slot.Role, _clusters[cluster].Name), _network));
+        var store = new SimulatedLeaseStore(new SimulatedConnection(_clusters[cluster], process, LinkOf(slot.Role, _clusters[cluster].Name), _network));
         var backend = new SimulatedLockBackend(_bucket, process, LinkOf(slot.Role, "gcs"), _network);
         var options = new ElectionOptions
         {
@@ -225,7 +226,7 @@ internal sealed class SimulatedWorld
             ControllerIdentity = process.Name,
             BrokenTakeOverAfterRenewDeadline = _settings.BrokenTakeOverAfterRenewDeadline,
         };
-        var controller = new ElectionController(api, backend, NoEvents.Instance, Options.Create(options), process.Clock, NullLoggerFactory.Instance);
+        var controller = new ElectionController(store, backend, NoEvents.Instance, Options.Create(options), process.Clock, NullLoggerFactory.Instance);
         process.Start(() => controller.RunAsync(CancellationToken.None));
         Note($"{process.Name} starts (wall clock {Offset(process)})");
     }
@@ -234,7 +235,7 @@ internal sealed class SimulatedWorld
     {
         var (lease, renew, retry) = _timing[cluster];
         var process = NewProcess(identity, Offset());
-        var api = new SimulatedKubernetesApi(new SimulatedConnection(_clusters[cluster], process, LinkOf(identity, _clusters[cluster].Name), _network));
+        var api = new SimulatedCandidateLeaseClient(new SimulatedConnection(_clusters[cluster], process, LinkOf(identity, _clusters[cluster].Name), _network), Namespace, leaseName);
         var options = new MultiClusterLeaseCandidateOptions
         {
             Namespace = Namespace,
@@ -249,7 +250,7 @@ internal sealed class SimulatedWorld
         _candidates.Add(slot);
         if (official)
         {
-            var @lock = new MultiClusterLeaseLock(api, options, process.Clock);
+            var @lock = new MultiClusterLeaseLock(new MultiClusterLeaseCandidate(api, options, process.Clock));
             var elector = new OfficialLeaderElectorModel(@lock, options.LeaseDuration, options.RenewDeadline, options.RetryPeriod, process.Clock);
             elector.OnStartedLeading += () => Started(slot, @lock.FencingToken);
             elector.OnStoppedLeading += () => Stopped(slot);
@@ -402,7 +403,7 @@ internal sealed class SimulatedWorld
                     target.Delete(Namespace, LeaseName);
                     Note($"  deleted the MultiClusterLease in {target.Name} (leader: {leader?.Identity ?? "none"})");
                 }
-                catch (KubernetesApiException ex) when (ex.IsNotFound)
+                catch (Exception ex) when (ex.IsNotFound())
                 {
                 }
 

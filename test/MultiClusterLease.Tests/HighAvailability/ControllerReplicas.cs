@@ -76,9 +76,15 @@ internal sealed class ControllerReplica(string identity, string cluster, WebAppl
 
     public string LeaseIdentity => app.Services.GetRequiredService<LeaseElector>().Identity;
 
-    public async Task<(int Status, string Body)> GetAsync(string path)
+    public async Task<(int Status, string Body)> GetAsync(string path, string? accept = null)
     {
-        using var response = await Http.GetAsync(new Uri(BaseAddress, path));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseAddress, path));
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
+        using var response = await Http.SendAsync(request);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
@@ -86,7 +92,10 @@ internal sealed class ControllerReplica(string identity, string cluster, WebAppl
     {
         using var response = await Http.GetAsync(new Uri(BaseAddress, "/metrics"));
         response.EnsureSuccessStatusCode();
-        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        // The Prometheus text format 0.0.4, what a client asking for nothing in particular gets.
+        var contentType = response.Content.Headers.ContentType;
+        Assert.Equal("text/plain", contentType?.MediaType);
+        Assert.Contains(contentType!.Parameters, p => p.Name == "version" && p.Value == "0.0.4");
         return await response.Content.ReadAsStringAsync();
     }
 

@@ -75,7 +75,7 @@ public sealed class LeaderElectionOptionsTests
             apiVersion: v1
             kind: Config
             clusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]
-            users: [{name: u, user: {}}]
+            users: [{name: u, user: {token: t}}]
             contexts: [{name: c, context: {cluster: c, user: u, namespace: mcl-system}}]
             current-context: c
             """);

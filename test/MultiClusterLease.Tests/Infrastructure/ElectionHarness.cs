@@ -1,14 +1,17 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.LeaderElection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Backend.Gcs;
 using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Client.LeaderElection;
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using MultiClusterLease.Kubernetes.Api.V1Alpha1;
+using MultiClusterLease.Kubernetes.Connection;
 using MultiClusterLease.Kubernetes.DependencyInjection;
+using MultiClusterLease.Kubernetes.Errors;
 using MultiClusterLease.Sandbox.Environment;
 using MultiClusterLease.Testing;
 
@@ -75,7 +78,7 @@ internal sealed class ElectionHarness : IAsyncDisposable
             services.AddSingleton(timeProvider);
         }
 
-        services.AddKubernetesApi(o =>
+        services.AddKubernetesClient(o =>
         {
             o.KubeconfigPath = Sandbox.KubeconfigPath;
             o.Context = cluster;
@@ -107,11 +110,16 @@ internal sealed class ElectionHarness : IAsyncDisposable
         await provider.DisposeAsync();
     }
 
-    public IKubernetesApi Api(string cluster, string caller)
+    /// <summary>An official client of one sandbox cluster, with User-Agent <c>candidate (CALLER)</c>; disposed with the harness.</summary>
+    public IKubernetes Api(string cluster, string caller)
     {
-        var client = new KubernetesApiClient(
-            KubernetesClientConfiguration.FromKubeconfig(Sandbox.KubeconfigPath, cluster),
-            new KubernetesClientOptions { UserAgent = $"candidate ({caller})", RequestTimeout = TimeSpan.FromSeconds(5) });
+        var client = new k8s.Kubernetes(KubernetesConnection.Load(new KubernetesConnectionOptions
+        {
+            KubeconfigPath = Sandbox.KubeconfigPath,
+            Context = cluster,
+            UserAgent = $"candidate ({caller})",
+            RequestTimeout = TimeSpan.FromSeconds(5),
+        }));
         _disposables.Add(new AsyncDisposableAction(() =>
         {
             client.Dispose();
@@ -146,12 +154,20 @@ internal sealed class ElectionHarness : IAsyncDisposable
         return (a, b);
     }
 
-    /// <summary>Starts a candidate driven by the model of the official LeaderElector over <see cref="MultiClusterLeaseLock"/>.</summary>
-    public RunningOfficialCandidate StartOfficial(string cluster, string identity, int seed = 0, MultiClusterLeaseCandidateOptions? candidateOptions = null, TimeProvider? timeProvider = null)
+    /// <summary>
+    /// Starts a candidate driven by the official client's real <see cref="LeaderElector"/> over
+    /// <see cref="MultiClusterLeaseLock"/>. The time provider reaches the lock only: the official elector uses the system clock.
+    /// </summary>
+    public RunningOfficialCandidate StartOfficial(string cluster, string identity, MultiClusterLeaseCandidateOptions? candidateOptions = null, TimeProvider? timeProvider = null)
     {
         var options = candidateOptions ?? Options(cluster, identity);
         var @lock = new MultiClusterLeaseLock(Api(cluster, identity), options, timeProvider, TestLogging.Factory);
-        var elector = new LeaderElection.OfficialLeaderElectorModel(@lock, options.LeaseDuration, options.RenewDeadline, options.RetryPeriod, timeProvider, seed: seed);
+        var elector = new LeaderElector(new LeaderElectionConfig(@lock)
+        {
+            LeaseDuration = options.LeaseDuration,
+            RenewDeadline = options.RenewDeadline,
+            RetryPeriod = options.RetryPeriod,
+        });
         elector.OnStartedLeading += () => Log.Started(identity, @lock.FencingToken, Now);
         elector.OnStoppedLeading += () => Log.Stopped(identity, Now);
         var running = new RunningOfficialCandidate(identity, @lock, elector);
@@ -190,6 +206,21 @@ internal sealed class ElectionHarness : IAsyncDisposable
                 return [.. holders];
             }
         };
+    }
+
+    /// <summary>Deletes the lease's CR in a cluster through the official client; false when it was already gone.</summary>
+    public async Task<bool> DeleteLeaseAsync(string cluster)
+    {
+        try
+        {
+            await Api(cluster, "admin").CustomObjects.DeleteNamespacedCustomObjectAsync(
+                MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, Namespace, MultiClusterLeaseApi.Plural, LeaseName);
+            return true;
+        }
+        catch (Exception ex) when (ex.IsNotFound())
+        {
+            return false;
+        }
     }
 
     public JsonObject? Lease(string cluster)
@@ -248,7 +279,7 @@ internal sealed class RunningOfficialCandidate : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
 
-    public RunningOfficialCandidate(string identity, MultiClusterLeaseLock @lock, LeaderElection.OfficialLeaderElectorModel elector)
+    public RunningOfficialCandidate(string identity, MultiClusterLeaseLock @lock, LeaderElector elector)
     {
         Identity = identity;
         Lock = @lock;
@@ -260,7 +291,7 @@ internal sealed class RunningOfficialCandidate : IAsyncDisposable
             {
                 try
                 {
-                    await elector.RunAsync(_stop.Token);
+                    await elector.RunUntilLeadershipLostAsync(_stop.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -273,7 +304,7 @@ internal sealed class RunningOfficialCandidate : IAsyncDisposable
 
     public MultiClusterLeaseLock Lock { get; }
 
-    public LeaderElection.OfficialLeaderElectorModel Elector { get; }
+    public LeaderElector Elector { get; }
 
     public Task Run { get; }
 
@@ -286,6 +317,7 @@ internal sealed class RunningOfficialCandidate : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        Elector.Dispose();
         await Lock.DisposeAsync();
     }
 }

@@ -1,10 +1,11 @@
 using System.Text;
+using k8s;
 using Microsoft.Extensions.Logging;
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
+using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Tests.Integration;
 
@@ -116,8 +117,7 @@ public sealed class ElectionTests
 
         // The controller cannot tell a crash from a candidate that runs on: it says why it waits, and releases once the
         // lock has gone unrenewed (or a unheard of) for the lease duration: within leaseDuration + retryPeriod.
-        var api = harness.Api("cluster-a", "admin");
-        await api.DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+        Assert.True(await harness.DeleteLeaseAsync("cluster-a"));
         Assert.True(await ElectionHarness.EventuallyAsync(() => Events(harness, "ReleasePending").Any(m => m.Contains("waiting up to", StringComparison.Ordinal)), TimeSpan.FromSeconds(5)), "no ReleasePending event");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null || Condition(harness, LeaseReconciler.ReleasePendingCondition) == ("True", "HolderMayStillLead"), TimeSpan.FromSeconds(5)), "no ReleasePending condition");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null, FailoverBound + TimeSpan.FromSeconds(5)), "the CR was not deleted (finalizer kept)");
@@ -158,21 +158,56 @@ public sealed class ElectionTests
     }
 
     [Fact]
-    public async Task OfficialLeaderElectorModel_DrivesTheLock_OneLeaderAndFailoverAfterStop()
+    public async Task OfficialLeaderElector_DrivesTheLock_OneLeader_AndFailsOverAfterACrashWithinTheBound()
     {
         await using var harness = await ElectionHarness.StartAsync(2);
-        var a = harness.StartOfficial("cluster-a", "a", seed: 1);
+        var a = harness.StartOfficial("cluster-a", "a");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)), "the official elector never acquired");
-        harness.StartOfficial("cluster-b", "b", seed: 2);
+        harness.StartOfficial("cluster-b", "b");
         await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.Equal("a", harness.Log.CurrentLeader);
         Assert.True(a.Lock.FencingToken > 0);
 
-        // The official elector never releases: b takes over only once a's lease expires.
+        // Stopped without ReleaseAsync (the official elector never releases): b takes over once a's lease expires.
         var stoppedAt = harness.Now;
         await a.StopAsync();
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", FailoverBound + TimeSpan.FromSeconds(5)), "no failover");
-        Assert.True(harness.Log.Terms.Last().Start - stoppedAt <= FailoverBound);
+        Assert.True(harness.Log.Terms.Last().Start - stoppedAt <= FailoverBound, $"failover took {harness.Log.Terms.Last().Start - stoppedAt}");
+        harness.Log.AssertSafe();
+    }
+
+    [Fact]
+    public async Task OfficialLeaderElector_HandsOverWithinARetryPeriodAfterReleaseAsync()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2);
+        var a = harness.StartOfficial("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)), "the official elector never acquired");
+        harness.StartOfficial("cluster-b", "b");
+        await Task.Delay(TimeSpan.FromSeconds(4));
+
+        await a.StopAsync();
+        var releasedAt = harness.Now;
+        Assert.True(await a.Lock.ReleaseAsync());
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(10)), "no handover");
+        var handover = harness.Log.Terms.Last().Start - releasedAt;
+        Assert.True(handover <= TimeSpan.FromSeconds(2 + 2), $"handover took {handover}, bound retryPeriod + 2 s");
+        harness.Log.AssertSafe();
+    }
+
+    [Fact]
+    public async Task OfficialLeaderElector_AsStandby_MakesNoSpecWriteWhileTheControllerReportsAnotherLiveHolder()
+    {
+        await using var harness = await ElectionHarness.StartAsync(2);
+        harness.StartOfficial("cluster-a", "a");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a", TimeSpan.FromSeconds(15)), "the official elector never acquired");
+        harness.StartOfficial("cluster-b", "b");
+        Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Status("cluster-b").Holder == "a", TimeSpan.FromSeconds(10)), "cluster-b does not report a");
+
+        // b signalled once (creating its CR) and was refused; every spec write would raise the generation.
+        var generation = harness.Lease("cluster-b")!["metadata"]!["generation"]!.GetValue<long>();
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        Assert.Equal(generation, harness.Lease("cluster-b")!["metadata"]!["generation"]!.GetValue<long>());
+        Assert.Equal("a", harness.Log.CurrentLeader);
         harness.Log.AssertSafe();
     }
 
@@ -239,11 +274,11 @@ public sealed class ElectionTests
     {
         await using var harness = await ElectionHarness.StartAsync(1);
         var api = harness.Api("cluster-a", "admin");
-        await api.CreateAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, new Lease
+        await api.CustomObjects.CreateNamespacedCustomObjectAsync(new Lease
         {
-            Metadata = new() { Name = ElectionHarness.LeaseName, Namespace = ElectionHarness.Namespace },
+            Metadata = new() { Name = ElectionHarness.LeaseName, NamespaceProperty = ElectionHarness.Namespace },
             Spec = new() { HolderIdentity = "a", RenewTime = DateTimeOffset.UtcNow, LeaseDurationSeconds = 12, RenewDeadlineSeconds = 10, RetryPeriodSeconds = 2 },
-        });
+        }, MultiClusterLeaseApi.Group, MultiClusterLeaseApi.Version, ElectionHarness.Namespace, MultiClusterLeaseApi.Plural);
 
         Assert.True(await ElectionHarness.EventuallyAsync(() => Condition(harness, "SpecValid") == ("False", "InvalidSpec"), TimeSpan.FromSeconds(10)));
         Assert.True(await ElectionHarness.EventuallyAsync(

@@ -2,13 +2,29 @@ using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.HighAvailability;
 using MultiClusterLease.Tests.Infrastructure;
 using MultiClusterLease.Tests.Integration;
+using Xunit.Abstractions;
 
 namespace MultiClusterLease.Tests.Observability;
 
 /// <summary>/metrics, /readyz and the CR events of whole controller hosts, while elections run on the sandbox.</summary>
 [Collection(IntegrationCollection.Name)]
-public sealed class MetricsEndpointTests
+public sealed class MetricsEndpointTests(ITestOutputHelper output)
 {
+    /// <summary>The metric families of /metrics and their types, as README "Controller flags" lists them.</summary>
+    private static readonly SortedDictionary<string, string> Families = new(StringComparer.Ordinal)
+    {
+        ["multiclusterlease_controller_active"] = "gauge",
+        ["multiclusterlease_fencing_token"] = "gauge",
+        ["multiclusterlease_gcs_request_duration_seconds"] = "histogram",
+        ["multiclusterlease_gcs_requests_total"] = "counter",
+        ["multiclusterlease_kubernetes_api_errors_total"] = "counter",
+        ["multiclusterlease_leader_status"] = "gauge",
+        ["multiclusterlease_lease_transitions_total"] = "counter",
+        ["multiclusterlease_reconcile_duration_seconds"] = "histogram",
+        ["multiclusterlease_reconcile_errors_total"] = "counter",
+        ["multiclusterlease_watch_restarts_total"] = "counter",
+    };
+
     private static readonly (string, string) Lease = ("lease", "default/election");
     private static readonly (string, string) Lock = ("lock", "tests/election");
 
@@ -69,7 +85,7 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
-    public async Task Metrics_CountApiErrorsWatchRestartsAndBackendFailures_AndReadinessFollowsTheWatchAndTheBackend()
+    public async Task Metrics_CountApiErrorsWatchRestartsAndBackendFailures_UnderTheDocumentedNames_AndReadinessFollowsTheWatchAndTheBackend()
     {
         await using var harness = await ElectionHarness.StartAsync(1, startControllers: false);
         await using var replicas = new ControllerReplicas(harness.Sandbox);
@@ -88,7 +104,7 @@ public sealed class MetricsEndpointTests
             && PrometheusText.Value(text, "multiclusterlease_reconcile_duration_seconds_count", ("result", "error")) >= 1), "API errors were not counted");
 
         // The watch stream is cut once: the watcher reopens it, and counts a restart.
-        cluster.Faults.Remove(cluster.Faults.Add(new FaultRule { Caller = "(replica-a)", PathContains = "multiclusterleases?watch=true", Action = FaultAction.Partition }));
+        cluster.Faults.Remove(cluster.Faults.Add(new FaultRule { Caller = "(replica-a)", PathContains = "watch=true", Action = FaultAction.Partition }));
         Assert.True(await EventuallyMetricsAsync(controller, text => PrometheusText.Value(text, "multiclusterlease_watch_restarts_total", ("resource", "multiclusterleases")) >= 1), "no watch restart counted");
         Assert.True(await ElectionHarness.EventuallyAsync(() => controller.GetAsync("/readyz").GetAwaiter().GetResult().Status == 200, TimeSpan.FromSeconds(10)), "not ready after the watch came back");
 
@@ -101,6 +117,28 @@ public sealed class MetricsEndpointTests
         harness.Sandbox.Gcs.Faults.Remove(deny);
         Assert.True(await ElectionHarness.EventuallyAsync(() => controller.GetAsync("/readyz").GetAwaiter().GetResult().Status == 200, TimeSpan.FromSeconds(10)), "not ready after the backend healed");
         Assert.Equal((200, "Healthy"), await controller.GetAsync("/healthz"));
+
+        // Every family has been fed by now: exactly the documented names and types, with no unit or _total suffix
+        // added twice, no otel_scope_* labels and no target_info family.
+        var text = await controller.MetricsAsync();
+        output.WriteLine(text);
+        Assert.Equal(Families, PrometheusText.Types(text));
+        var samples = PrometheusText.Parse(text);
+        var sampleNames = Families
+            .SelectMany(f => f.Value == "histogram" ? [f.Key + "_bucket", f.Key + "_sum", f.Key + "_count"] : new[] { f.Key })
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.All(samples, s => Assert.Contains(s.Name, sampleNames));
+        Assert.DoesNotContain(samples, s => s.Labels.Keys.Any(k => k.StartsWith("otel_", StringComparison.Ordinal)));
+
+        // What a Prometheus server asks for: OpenMetrics. Its counter families drop _total, the series keep it, and
+        // counters and histograms gain the format's _created series; the series names are otherwise the same.
+        var openMetrics = await controller.GetAsync("/metrics", "application/openmetrics-text;version=1.0.0");
+        Assert.Equal(200, openMetrics.Status);
+        Assert.EndsWith("# EOF\n", openMetrics.Body, StringComparison.Ordinal);
+        var created = Families.Where(f => f.Value != "gauge").Select(f => (f.Key.EndsWith("_total", StringComparison.Ordinal) ? f.Key[..^"_total".Length] : f.Key) + "_created");
+        Assert.Equal(
+            samples.Select(s => s.Name).Distinct().Order(StringComparer.Ordinal),
+            PrometheusText.Parse(openMetrics.Body).Select(s => s.Name).Distinct().Except(created).Order(StringComparer.Ordinal));
     }
 
     private static async Task<bool> EventuallyMetricsAsync(ControllerReplica controller, Func<string, bool> condition)

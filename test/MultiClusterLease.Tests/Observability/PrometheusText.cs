@@ -74,6 +74,20 @@ internal static class PrometheusText
         return samples;
     }
 
+    /// <summary>The metric families of the <c># TYPE</c> lines: name → type.</summary>
+    public static SortedDictionary<string, string> Types(string text)
+    {
+        var types = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)))
+        {
+            var parts = line.Split(' ');
+            Assert.Equal(4, parts.Length);
+            Assert.True(types.TryAdd(parts[2], parts[3]), $"family {parts[2]} is declared twice");
+        }
+
+        return types;
+    }
+
     /// <summary>The samples of <paramref name="name"/> whose labels include <paramref name="labels"/>.</summary>
     public static IEnumerable<PrometheusSample> Find(string text, string name, params (string Key, string Value)[] labels)
         => Parse(text).Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value));

@@ -15,7 +15,7 @@ public sealed class LeaseTimingTests
     [InlineData(5, 2, 1, false)]
     public void EnforcesTheSafetyInequality(int? lease, int? renew, int? retry, bool valid)
     {
-        var spec = new MultiClusterLeaseSpec { LeaseDurationSeconds = lease, RenewDeadlineSeconds = renew, RetryPeriodSeconds = retry };
+        var spec = new V1Alpha1MultiClusterLeaseSpec { LeaseDurationSeconds = lease, RenewDeadlineSeconds = renew, RetryPeriodSeconds = retry };
         Assert.Equal(valid, LeaseTiming.TryFromSpec(spec, out _, out var error));
         Assert.Equal(valid, error is null);
     }
@@ -23,7 +23,7 @@ public sealed class LeaseTimingTests
     [Fact]
     public void TheErrorNamesTheFix()
     {
-        LeaseTiming.TryFromSpec(new MultiClusterLeaseSpec { LeaseDurationSeconds = 12 }, out _, out var error);
+        LeaseTiming.TryFromSpec(new V1Alpha1MultiClusterLeaseSpec { LeaseDurationSeconds = 12 }, out _, out var error);
         Assert.Contains("leaseDurationSeconds: 15", error);
     }
 

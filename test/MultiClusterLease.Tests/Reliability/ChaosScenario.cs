@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using MultiClusterLease.Client.Candidate;
-using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Sandbox.Gcs;
 using MultiClusterLease.Testing;
@@ -105,7 +104,7 @@ internal sealed class ChaosScenario
                 }
                 else
                 {
-                    var running = harness.StartOfficial(cluster, identity, _random.Next(), options, clock);
+                    var running = harness.StartOfficial(cluster, identity, options, clock);
                     candidates.Add((identity, cluster, running, async () =>
                     {
                         await running.StopAsync();
@@ -113,7 +112,7 @@ internal sealed class ChaosScenario
                     }));
                 }
 
-                Note(harness, $"candidate {identity} in {cluster} ({(candidates[^1].Handle is RunningElector ? "our elector" : "official elector model")}), leaseDuration {leaseByCluster[cluster]} s, clock offset {clock.Offset}");
+                Note(harness, $"candidate {identity} in {cluster} ({(candidates[^1].Handle is RunningElector ? "our elector" : "official LeaderElector")}), leaseDuration {leaseByCluster[cluster]} s, clock offset {clock.Offset}");
             }
         }
 
@@ -280,13 +279,7 @@ internal sealed class ChaosScenario
                 var leader = harness.Log.CurrentLeader;
                 var target = leader is null ? cluster : candidate.Cluster;
                 Note(harness, $"FAULT delete the MultiClusterLease in {target} (leader now: {leader ?? "none"})");
-                try
-                {
-                    await harness.Api(target, "admin").DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
-                }
-                catch (KubernetesApiException ex) when (ex.IsNotFound)
-                {
-                }
+                await harness.DeleteLeaseAsync(target);
 
                 return;
         }

@@ -1,5 +1,4 @@
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
 using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Tests.Infrastructure;
 using MultiClusterLease.Tests.Integration;
@@ -38,7 +37,7 @@ public sealed class RegressionTests
         var (a, _) = await harness.ElectAThenStartBAsync();
 
         var deletedAt = harness.Now;
-        await harness.Api("cluster-a", "admin").DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+        Assert.True(await harness.DeleteLeaseAsync("cluster-a"));
         await AssertNextTermStartsAfterTheLeaderStoppedAsync(harness, "a", deletedAt, leaseSeconds: 8);
         Assert.False(a.Run.IsFaulted);
     }
@@ -53,7 +52,7 @@ public sealed class RegressionTests
         // The app is uninstalled: its candidate stops gracefully (writes holderIdentity "") and its CR is deleted.
         await a.StopAsync();
         var deletedAt = harness.Now;
-        await harness.Api("cluster-a", "admin").DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+        Assert.True(await harness.DeleteLeaseAsync("cluster-a"));
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "b", TimeSpan.FromSeconds(20)));
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Lease("cluster-a") is null, TimeSpan.FromSeconds(10)), "the CR was not deleted");
 
@@ -68,17 +67,17 @@ public sealed class RegressionTests
     [Fact]
     public async Task Seed1002_TheLeadersCRIsDeletedWhileItLeads_ACandidateInAnotherClusterWaits()
     {
-        // Soak seed 1002: a1 (the official elector's model, lease 10 s) leads in cluster-a, b2 (our elector, lease 8 s)
+        // Soak seed 1002: a1 (the official elector, lease 10 s) leads in cluster-a, b2 (our elector, lease 8 s)
         // waits in cluster-b, their clocks are off by an hour and more, and a1's CR is deleted while a1 runs on. The old
         // rule released the lock 20 ms after the deletion and b2 led 2 s before a1 stopped.
         await using var harness = await ElectionHarness.StartAsync(2);
-        var a1 = harness.StartOfficial("cluster-a", "a1", seed: 1002, candidateOptions: ElectionHarness.Options("cluster-a", "a1", lease: 10), timeProvider: new SkewedTimeProvider(TimeSpan.FromMinutes(-67)));
+        var a1 = harness.StartOfficial("cluster-a", "a1", candidateOptions: ElectionHarness.Options("cluster-a", "a1", lease: 10), timeProvider: new SkewedTimeProvider(TimeSpan.FromMinutes(-67)));
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader == "a1", TimeSpan.FromSeconds(15)), "a1 was not elected");
         harness.StartElector("cluster-b", "b2", (c, i) => ElectionHarness.Options(c, i, lease: 8), new SkewedTimeProvider(TimeSpan.FromMinutes(-79)));
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         var deletedAt = harness.Now;
-        await harness.Api("cluster-a", "admin").DeleteAsync(ResourceType.MultiClusterLeases, ElectionHarness.Namespace, ElectionHarness.LeaseName);
+        Assert.True(await harness.DeleteLeaseAsync("cluster-a"));
 
         await AssertNextTermStartsAfterTheLeaderStoppedAsync(harness, "a1", deletedAt, leaseSeconds: 10);
         Assert.False(a1.Run.IsFaulted);
@@ -115,7 +114,7 @@ public sealed class RegressionTests
         // other cluster takes over, and never lead again until it is confirmed.
         await using var harness = await ElectionHarness.StartAsync(2);
         harness.StartElector("cluster-a", "a");
-        harness.StartOfficial("cluster-a", "a-official", seed: 7);
+        harness.StartOfficial("cluster-a", "a-official");
         Assert.True(await ElectionHarness.EventuallyAsync(() => harness.Log.CurrentLeader is not null, TimeSpan.FromSeconds(15)));
         var leader = harness.Log.CurrentLeader!;
         harness.StartElector("cluster-b", "b");

@@ -5,16 +5,17 @@ using Microsoft.Extensions.DependencyInjection;
 using MultiClusterLease.Backend.Gcs;
 using MultiClusterLease.Controller.Hosting;
 using MultiClusterLease.Election.Backend;
-using MultiClusterLease.Kubernetes.Api.Meta;
-using MultiClusterLease.Kubernetes.Client;
-using MultiClusterLease.Kubernetes.Config;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using MultiClusterLease.Kubernetes.Connection;
+using MultiClusterLease.Kubernetes.Errors;
 using MultiClusterLease.Sandbox.Environment;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
 
 namespace MultiClusterLease.E2E.Tests;
 
 /// <summary>One place where candidates run: a cluster (kubeconfig context) and a namespace in it.</summary>
-public sealed record Site(string Name, string Context, string Namespace, IKubernetesApi Api);
+public sealed record Site(string Name, string Context, string Namespace, IKubernetes Api);
 
 /// <summary>
 /// The target of the scenarios, shared by all of them: two sites and a reader of the lock objects. On real clusters
@@ -23,7 +24,6 @@ public sealed record Site(string Name, string Context, string Namespace, IKubern
 /// </summary>
 public sealed class E2EEnvironment : IAsyncLifetime
 {
-    private static readonly ResourceType Namespaces = new("", "v1", "namespaces", "Namespace", false);
 
     private readonly List<Func<ValueTask>> _cleanup = [];
     private readonly List<Site> _sites = [];
@@ -63,17 +63,17 @@ public sealed class E2EEnvironment : IAsyncLifetime
         {
             try
             {
-                await site.Api.CreateAsync(Namespaces, null, new NamespaceObject { Metadata = new ObjectMeta { Name = site.Namespace, Labels = new() { ["app.kubernetes.io/part-of"] = "multiclusterlease-e2e" } } });
+                await site.Api.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = site.Namespace, Labels = new Dictionary<string, string> { ["app.kubernetes.io/part-of"] = "multiclusterlease-e2e" } } });
             }
-            catch (KubernetesApiException ex) when (ex.IsAlreadyExists)
+            catch (Exception ex) when (ex.IsAlreadyExists())
             {
             }
 
             try
             {
-                await site.Api.ListAsync<Lease>(ResourceType.MultiClusterLeases, site.Namespace);
+                await site.Api.ListLeasesAsync(site.Namespace);
             }
-            catch (KubernetesApiException ex) when (ex.IsNotFound)
+            catch (Exception ex) when (ex.IsNotFound())
             {
                 throw new InvalidOperationException($"{site.Context}: the MultiClusterLease CRD is not installed; deploy the controller first (make deploy IMG=... GCS_BUCKET=...)", ex);
             }
@@ -88,9 +88,9 @@ public sealed class E2EEnvironment : IAsyncLifetime
             {
                 try
                 {
-                    await site.Api.DeleteAsync(Namespaces, null, site.Namespace);
+                    await site.Api.CoreV1.DeleteNamespaceAsync(site.Namespace);
                 }
-                catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException)
+                catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
                 {
                     Console.Error.WriteLine($"e2e: could not delete namespace {site.Namespace} in {site.Context}: {ex.Message}");
                 }
@@ -112,11 +112,7 @@ public sealed class E2EEnvironment : IAsyncLifetime
             : [("site-a", contexts[0], $"{ns}-a"), ("site-b", contexts[0], $"{ns}-b")];
         foreach (var (name, context, siteNamespace) in sites)
         {
-            var client = new KubernetesApiClient(
-                KubernetesClientConfiguration.Load(null, context),
-                new KubernetesClientOptions { UserAgent = $"multiclusterlease-e2e ({name})", RequestTimeout = TimeSpan.FromSeconds(10) },
-                null,
-                E2ELogging.Factory);
+            var client = new k8s.Kubernetes(KubernetesConnection.Load(new KubernetesConnectionOptions { Context = context, UserAgent = $"multiclusterlease-e2e ({name})", RequestTimeout = TimeSpan.FromSeconds(10) }));
             _cleanup.Add(() =>
             {
                 client.Dispose();
@@ -153,9 +149,7 @@ public sealed class E2EEnvironment : IAsyncLifetime
                 await controller.DisposeAsync();
             });
 
-            var client = new KubernetesApiClient(
-                KubernetesClientConfiguration.FromKubeconfig(sandbox.KubeconfigPath, cluster),
-                new KubernetesClientOptions { UserAgent = $"multiclusterlease-e2e ({cluster})", RequestTimeout = TimeSpan.FromSeconds(5) });
+            var client = new k8s.Kubernetes(KubernetesConnection.Load(new KubernetesConnectionOptions { KubeconfigPath = sandbox.KubeconfigPath, Context = cluster, UserAgent = $"multiclusterlease-e2e ({cluster})", RequestTimeout = TimeSpan.FromSeconds(5) }));
             _cleanup.Add(() =>
             {
                 client.Dispose();
@@ -182,15 +176,6 @@ public sealed class E2EEnvironment : IAsyncLifetime
             .BuildServiceProvider();
         _cleanup.Add(() => services.DisposeAsync());
         return services.GetRequiredService<ILockBackend>();
-    }
-
-    private sealed class NamespaceObject : IKubernetesObject
-    {
-        [JsonPropertyName("apiVersion")] public string? ApiVersion { get; set; } = "v1";
-
-        [JsonPropertyName("kind")] public string? Kind { get; set; } = "Namespace";
-
-        [JsonPropertyName("metadata")] public ObjectMeta Metadata { get; set; } = new();
     }
 }
 

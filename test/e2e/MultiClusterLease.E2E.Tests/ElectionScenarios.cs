@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MultiClusterLease.Election.Reconciliation;
-using MultiClusterLease.Kubernetes.Client;
 
 namespace MultiClusterLease.E2E.Tests;
 
@@ -93,7 +92,7 @@ public sealed class ElectionScenarios(E2EEnvironment environment)
         // cannot tell a crash from a leader that runs on: it waits (ReleasePending) until the lock has gone unrenewed
         // for its lease duration, then releases it and removes its finalizer, within leaseDuration + retryPeriod.
         await a.CrashAsync();
-        await scenario.A.Api.DeleteAsync(ResourceType.MultiClusterLeases, scenario.A.Namespace, scenario.CrName);
+        await scenario.A.Api.DeleteLeaseAsync(scenario.A.Namespace, scenario.CrName);
 
         Assert.True(await Scenario.EventuallyAsync(async () => await scenario.GetAsync(scenario.A) is null, FailoverBound), "the CR was not deleted: the controller kept its finalizer");
         Assert.True(await Scenario.EventuallyAsync(() => scenario.Log.CurrentLeader == b.Identity, HandoverTimeout), "the other cluster never took over");

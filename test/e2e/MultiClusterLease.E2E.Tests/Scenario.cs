@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using MultiClusterLease.Kubernetes.Api.Core;
+using k8s;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
-using MultiClusterLease.Kubernetes.Client;
-using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.MultiClusterLease;
+using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.E2E.Tests;
 
@@ -34,17 +33,7 @@ internal sealed class Scenario(E2EEnvironment environment, string name) : IAsync
     }
 
     /// <summary>Reads a site's CR; <see langword="null"/> when absent.</summary>
-    public async Task<Lease?> GetAsync(Site site)
-    {
-        try
-        {
-            return await site.Api.GetAsync<Lease>(ResourceType.MultiClusterLeases, site.Namespace, CrName);
-        }
-        catch (KubernetesApiException ex) when (ex.IsNotFound)
-        {
-            return null;
-        }
-    }
+    public Task<Lease?> GetAsync(Site site) => site.Api.GetLeaseAsync(site.Namespace, CrName);
 
     /// <summary>The holder and fencing token a site's CR reports.</summary>
     public async Task<(string Holder, long Token)> ReportedAsync(Site site)
@@ -53,7 +42,7 @@ internal sealed class Scenario(E2EEnvironment environment, string name) : IAsync
     /// <summary>The messages of the Events a site's controller recorded on this scenario's CR with <paramref name="reason"/>.</summary>
     public async Task<IReadOnlyList<string>> EventMessagesAsync(Site site, string reason)
     {
-        var events = await site.Api.ListAsync<Event>(ResourceType.Events, site.Namespace);
+        var events = await site.Api.CoreV1.ListNamespacedEventAsync(site.Namespace);
         return [.. events.Items.Where(e => e.InvolvedObject.Name == CrName && e.Reason == reason).Select(e => e.Message ?? "")];
     }
 
@@ -89,13 +78,7 @@ internal sealed class Scenario(E2EEnvironment environment, string name) : IAsync
 
         foreach (var site in environment.Sites)
         {
-            try
-            {
-                await site.Api.DeleteAsync(ResourceType.MultiClusterLeases, site.Namespace, CrName);
-            }
-            catch (KubernetesApiException ex) when (ex.IsNotFound)
-            {
-            }
+            await site.Api.DeleteLeaseAsync(site.Namespace, CrName);
         }
 
         foreach (var site in environment.Sites)
@@ -103,7 +86,7 @@ internal sealed class Scenario(E2EEnvironment environment, string name) : IAsync
             if (!await EventuallyAsync(async () => await GetAsync(site) is null, TimeSpan.FromSeconds(15)))
             {
                 // The controller did not clear its finalizer: do it, so that the namespace can go.
-                await site.Api.PatchAsync<Lease>(ResourceType.MultiClusterLeases, site.Namespace, CrName, PatchType.Merge, """{"metadata":{"finalizers":null}}""");
+                await site.Api.PatchLeaseAsync(site.Namespace, CrName, """{"metadata":{"finalizers":null}}""");
                 Assert.Fail($"{site.Context}: {site.Namespace}/{CrName} kept the controller's finalizer {MultiClusterLeaseApi.Finalizer} for 15 s after deletion");
             }
         }

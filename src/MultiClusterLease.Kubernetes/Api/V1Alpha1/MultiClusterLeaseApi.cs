@@ -28,7 +28,7 @@ public static class MultiClusterLeaseApi
     public const string ControllerFieldManager = "multiclusterlease-controller";
 }
 
-/// <summary>Condition types reported in <see cref="MultiClusterLeaseStatus.Conditions"/>.</summary>
+/// <summary>Condition types reported in <see cref="V1Alpha1MultiClusterLeaseStatus.Conditions"/>.</summary>
 public static class ConditionTypes
 {
     /// <summary><c>True</c> while the controller can read and write the global lock's backend.</summary>
@@ -39,4 +39,17 @@ public static class ConditionTypes
 
     /// <summary><c>True</c> while the spec is valid; <c>False</c> with reason <c>InvalidSpec</c> explains what is wrong.</summary>
     public const string SpecValid = "SpecValid";
+}
+
+/// <summary>Values of <c>V1Condition.Status</c> (Kubernetes API conventions, "Typical status properties").</summary>
+public static class ConditionStatus
+{
+    /// <summary>The condition holds.</summary>
+    public const string True = "True";
+
+    /// <summary>The condition does not hold.</summary>
+    public const string False = "False";
+
+    /// <summary>Not known.</summary>
+    public const string Unknown = "Unknown";
 }
