@@ -34,11 +34,10 @@ internal sealed class DemoRunner
     private const string LeaseName = "demo-lease";
     private const string Namespace = "default";
     private readonly DemoOptions _options;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly DemoReport _report = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ManagedProcess> _candidates = new(StringComparer.Ordinal);
     private readonly List<(TimeSpan At, string Identity, bool Started)> _leadership = [];
-    private int _failures;
 
     public DemoRunner(DemoOptions options)
     {
@@ -59,10 +58,10 @@ internal sealed class DemoRunner
         var logs = Path.Combine(_options.Directory, "logs");
         System.IO.Directory.CreateDirectory(logs);
         await using var sandbox = await SandboxEnvironment.StartAsync(new SandboxEnvironmentOptions { Directory = _options.Directory }, cancellationToken);
-        Say($"sandbox: {sandbox.ClusterNames.Count} clusters ({string.Join(", ", sandbox.ClusterNames)}) and bucket gs://{sandbox.Bucket} at {sandbox.Gcs.BaseAddress}");
-        Say($"kubeconfig: {sandbox.KubeconfigPath}");
-        Say($"  try:  kubectl --kubeconfig {sandbox.KubeconfigPath} --context cluster-a get mcl -A -w");
-        Say($"timings: leaseDuration {_options.LeaseDurationSeconds}s, renewDeadline {_options.RenewDeadlineSeconds}s, retryPeriod {_options.RetryPeriodSeconds}s; process logs in {logs}");
+        _report.Say($"sandbox: {sandbox.ClusterNames.Count} clusters ({string.Join(", ", sandbox.ClusterNames)}) and bucket gs://{sandbox.Bucket} at {sandbox.Gcs.BaseAddress}");
+        _report.Say($"kubeconfig: {sandbox.KubeconfigPath}");
+        _report.Say($"  try:  kubectl --kubeconfig {sandbox.KubeconfigPath} --context cluster-a get mcl -A -w");
+        _report.Say($"timings: leaseDuration {_options.LeaseDurationSeconds}s, renewDeadline {_options.RenewDeadlineSeconds}s, retryPeriod {_options.RetryPeriodSeconds}s; process logs in {logs}");
 
         var controllers = new List<ManagedProcess>();
         try
@@ -78,20 +77,20 @@ internal sealed class DemoRunner
                 ], Path.Combine(logs, $"controller-{suffix}.log"), (_, _) => { }));
             }
 
-            Say("started 3 election controllers (one per cluster)");
+            _report.Say("started 3 election controllers (one per cluster)");
             foreach (var cluster in sandbox.ClusterNames)
             {
                 StartCandidate(sandbox, cluster, logs);
             }
 
-            Say("started 3 candidates (sample app, one per cluster), all contending for MultiClusterLease default/demo-lease");
+            _report.Say("started 3 candidates (sample app, one per cluster), all contending for MultiClusterLease default/demo-lease");
             var bound = TimeSpan.FromSeconds(_options.LeaseDurationSeconds + _options.RetryPeriodSeconds + 2);
 
             // 1. One leader, every cluster agrees.
             var first = await WaitForLeaderAsync(sandbox, exclude: [], TimeSpan.FromSeconds(30), cancellationToken);
             if (first is null)
             {
-                return Fail("no leader elected within 30 s");
+                return _report.Fail("no leader elected within 30 s");
             }
 
             await ShowAgreementAsync(sandbox, first.Value.Identity, cancellationToken);
@@ -99,54 +98,41 @@ internal sealed class DemoRunner
             CheckSingleLeader();
 
             // 2. Crash: kill the leader's process.
-            var killedAt = _clock.Elapsed;
-            Say($"== killing the leader's process ({first.Value.Identity}, SIGKILL): no release, its lock must expire");
+            var killedAt = _report.Elapsed;
+            _report.Say($"== killing the leader's process ({first.Value.Identity}, SIGKILL): no release, its lock must expire");
             _candidates[first.Value.Identity].Kill();
             lock (_gate)
             {
                 // A killed process says nothing; it stops leading at once.
-                _leadership.Add((_clock.Elapsed, first.Value.Identity, false));
+                _leadership.Add((_report.Elapsed, first.Value.Identity, false));
             }
 
             var second = await WaitForLeaderAsync(sandbox, exclude: [first.Value.Identity], bound + TimeSpan.FromSeconds(10), cancellationToken);
             if (second is null)
             {
-                return Fail("no failover");
+                return _report.Fail("no failover");
             }
 
-            Check(second.Value.At - killedAt <= bound, $"failover after a crash took {Seconds(second.Value.At - killedAt)} (bound: leaseDuration + retryPeriod + 2 s = {Seconds(bound)})");
+            _report.Check(second.Value.At - killedAt <= bound, $"failover after a crash took {DemoReport.Seconds(second.Value.At - killedAt)} (bound: leaseDuration + retryPeriod + 2 s = {DemoReport.Seconds(bound)})");
             await ShowAgreementAsync(sandbox, second.Value.Identity, cancellationToken);
             CheckSingleLeader();
 
             // 3. Graceful: stop the new leader; it releases the lease.
             var handoverBound = TimeSpan.FromSeconds(_options.RetryPeriodSeconds + 2);
-            var stoppedAt = _clock.Elapsed;
-            Say($"== stopping the leader gracefully ({second.Value.Identity}, SIGTERM): it releases the lease");
+            var stoppedAt = _report.Elapsed;
+            _report.Say($"== stopping the leader gracefully ({second.Value.Identity}, SIGTERM): it releases the lease");
             _candidates[second.Value.Identity].Terminate();
             var third = await WaitForLeaderAsync(sandbox, exclude: [first.Value.Identity, second.Value.Identity], handoverBound + TimeSpan.FromSeconds(20), cancellationToken);
             if (third is null)
             {
-                return Fail("no handover");
+                return _report.Fail("no handover");
             }
 
-            Check(third.Value.At - stoppedAt <= handoverBound, $"graceful handover took {Seconds(third.Value.At - stoppedAt)} (bound: retryPeriod + 2 s = {Seconds(handoverBound)})");
+            _report.Check(third.Value.At - stoppedAt <= handoverBound, $"graceful handover took {DemoReport.Seconds(third.Value.At - stoppedAt)} (bound: retryPeriod + 2 s = {DemoReport.Seconds(handoverBound)})");
             await ShowAgreementAsync(sandbox, third.Value.Identity, cancellationToken);
             CheckSingleLeader();
 
-            Say(_failures == 0 ? "demo finished: every check passed" : $"demo finished: {_failures} check(s) FAILED");
-            if (_options.KeepRunning)
-            {
-                Say("running until Ctrl-C; the sandbox stays up for kubectl");
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-
-            return _failures == 0 ? 0 : 1;
+            return await _report.FinishAsync(_options.KeepRunning, cancellationToken);
         }
         finally
         {
@@ -181,23 +167,23 @@ internal sealed class DemoRunner
 
         lock (_gate)
         {
-            _leadership.Add((_clock.Elapsed, name, started));
+            _leadership.Add((_report.Elapsed, name, started));
         }
 
         var token = line[(line.LastIndexOf('(') + 1)..].TrimEnd(')');
-        Say($"{name}: {(started ? "STARTED" : "stopped")} leading ({token})");
+        _report.Say($"{name}: {(started ? "STARTED" : "stopped")} leading ({token})");
     }
 
     private async Task<(string Identity, TimeSpan At)?> WaitForLeaderAsync(SandboxEnvironment sandbox, string[] exclude, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = _clock.Elapsed + timeout;
+        var deadline = _report.Elapsed + timeout;
         var lastLine = "";
-        while (_clock.Elapsed < deadline)
+        while (_report.Elapsed < deadline)
         {
             var line = string.Join("  |  ", sandbox.ClusterNames.Select(c => $"{c}: {Describe(Status(sandbox, c))}"));
             if (line != lastLine)
             {
-                Say(line);
+                _report.Say(line);
                 lastLine = line;
             }
 
@@ -219,20 +205,20 @@ internal sealed class DemoRunner
 
     private async Task ShowAgreementAsync(SandboxEnvironment sandbox, string leader, CancellationToken cancellationToken)
     {
-        var deadline = _clock.Elapsed + TimeSpan.FromSeconds(_options.LeaseDurationSeconds);
-        while (_clock.Elapsed < deadline)
+        var deadline = _report.Elapsed + TimeSpan.FromSeconds(_options.LeaseDurationSeconds);
+        while (_report.Elapsed < deadline)
         {
             var statuses = sandbox.ClusterNames.Select(c => Status(sandbox, c)).ToList();
             if (statuses.All(s => s.Holder == leader) && statuses.Select(s => s.Token).Distinct().Count() == 1)
             {
-                Check(true, $"all {statuses.Count} clusters agree: leader {leader}, fencing token {statuses[0].Token}");
+                _report.Check(true, $"all {statuses.Count} clusters agree: leader {leader}, fencing token {statuses[0].Token}");
                 return;
             }
 
             await Task.Delay(100, cancellationToken);
         }
 
-        Check(false, $"clusters did not agree on {leader}: " + string.Join(", ", sandbox.ClusterNames.Select(c => $"{c}={Describe(Status(sandbox, c))}")));
+        _report.Check(false, $"clusters did not agree on {leader}: " + string.Join(", ", sandbox.ClusterNames.Select(c => $"{c}={Describe(Status(sandbox, c))}")));
     }
 
     private List<string> CurrentLeaders()
@@ -258,7 +244,7 @@ internal sealed class DemoRunner
         lock (_gate)
         {
             var leaders = CurrentLeaders();
-            Check(leaders.Count <= 1, $"at most one candidate leads (now: {(leaders.Count == 0 ? "none" : string.Join(", ", leaders))})");
+            _report.Check(leaders.Count <= 1, $"at most one candidate leads (now: {(leaders.Count == 0 ? "none" : string.Join(", ", leaders))})");
         }
     }
 
@@ -271,30 +257,4 @@ internal sealed class DemoRunner
 
     private static string Describe((string Holder, long Token) status)
         => status.Holder.Length == 0 ? "no leader" : $"leader {status.Holder} (token {status.Token})";
-
-    private void Check(bool ok, string message)
-    {
-        if (!ok)
-        {
-            _failures++;
-        }
-
-        Say($"{(ok ? "PASS" : "FAIL")} {message}");
-    }
-
-    private int Fail(string message)
-    {
-        Check(false, message);
-        return 1;
-    }
-
-    private void Say(string message)
-    {
-        lock (_gate)
-        {
-            Console.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {message}");
-        }
-    }
-
-    private static string Seconds(TimeSpan value) => $"{value.TotalSeconds:F1} s";
 }

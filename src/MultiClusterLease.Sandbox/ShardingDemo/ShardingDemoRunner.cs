@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using MultiClusterLease.Sandbox.Demo;
 using MultiClusterLease.Sandbox.Environment;
 using MultiClusterLease.Sandbox.Processes;
 
@@ -22,13 +23,11 @@ internal sealed class ShardingDemoRunner
     private static readonly string[] Shards = [.. Enumerable.Range(1, 6).Select(i => $"team-{i}")];
     private static readonly string[] PeerIds = ["peer-0", "peer-1", "peer-2"];
     private readonly ShardingDemoOptions _options;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Lock _gate = new();
+    private readonly DemoReport _report = new();
     private readonly OwnershipTimeline _timeline = new();
     private readonly Dictionary<string, ManagedProcess> _peers = new(StringComparer.Ordinal);
     private SandboxEnvironment _sandbox = null!;
     private string _logs = "";
-    private int _failures;
     private TimeSpan _settledAt;
 
     public ShardingDemoRunner(ShardingDemoOptions options) => _options = options;
@@ -45,24 +44,24 @@ internal sealed class ShardingDemoRunner
         System.IO.Directory.CreateDirectory(_logs);
         await using var sandbox = await SandboxEnvironment.StartAsync(new SandboxEnvironmentOptions { Directory = _options.Directory, Clusters = [Cluster] }, cancellationToken);
         _sandbox = sandbox;
-        Say($"sandbox: cluster {Cluster} at {sandbox.Cluster(Cluster).BaseAddress}; kubeconfig {sandbox.KubeconfigPath}");
-        Say($"timings: lease {_options.LeaseDurationSeconds} s, renew every {_options.RenewIntervalSeconds} s, renew deadline {_options.RenewDeadlineSeconds} s, probe every {_options.ProbeIntervalSeconds} s; peer logs in {_logs}");
+        _report.Say($"sandbox: cluster {Cluster} at {sandbox.Cluster(Cluster).BaseAddress}; kubeconfig {sandbox.KubeconfigPath}");
+        _report.Say($"timings: lease {_options.LeaseDurationSeconds} s, renew every {_options.RenewIntervalSeconds} s, renew deadline {_options.RenewDeadlineSeconds} s, probe every {_options.ProbeIntervalSeconds} s; peer logs in {_logs}");
         try
         {
             await CreateShardsAsync(cancellationToken);
-            Say($"created {Shards.Length} shards (namespaces labelled shard=true, 2 ConfigMaps each) and namespace 'unsharded' (no label)");
+            _report.Say($"created {Shards.Length} shards (namespaces labelled shard=true, 2 ConfigMaps each) and namespace 'unsharded' (no label)");
             foreach (var peer in PeerIds)
             {
                 StartPeer(peer);
             }
 
-            Say($"started {PeerIds.Length} peers ({string.Join(", ", PeerIds)}), each a separate process of the sharding sample");
+            _report.Say($"started {PeerIds.Length} peers ({string.Join(", ", PeerIds)}), each a separate process of the sharding sample");
 
             // 1. Everyone owned once.
             var first = await WaitSettledAsync(h => true, TimeSpan.FromSeconds(60), cancellationToken);
             if (first is null)
             {
-                return Fail("the shards were not all owned within 60 s");
+                return _report.Fail("the shards were not all owned within 60 s");
             }
 
             ShowOwners(first);
@@ -71,30 +70,30 @@ internal sealed class ShardingDemoRunner
 
             // 2. Graceful stop: only the stopped peer's shards move, and fast (released fences, deleted peer Lease).
             var stopped = Busiest(first, exclude: null);
-            var stoppedAt = _clock.Elapsed;
-            Say($"== stopping {stopped} gracefully (SIGTERM): it stops its work, releases its fences and its peer Lease");
+            var stoppedAt = _report.Elapsed;
+            _report.Say($"== stopping {stopped} gracefully (SIGTERM): it stops its work, releases its fences and its peer Lease");
             _peers[stopped].Terminate();
             var afterStop = await WaitSettledAsync(h => !h.ContainsValue(stopped), TimeSpan.FromSeconds(30), cancellationToken);
             if (afterStop is null)
             {
-                return Fail($"the shards of {stopped} did not move within 30 s");
+                return _report.Fail($"the shards of {stopped} did not move within 30 s");
             }
 
             var handoff = _settledAt - stoppedAt;
             var handoffBound = TimeSpan.FromSeconds((2 * _options.ProbeIntervalSeconds) + 2);
-            Check(handoff <= handoffBound, $"graceful handoff: every shard held again {Seconds(handoff)} after SIGTERM (bound: 2 probe intervals + 2 s = {Seconds(handoffBound)}; no expiry waited for)");
-            Check(OnlyMoved(first, afterStop, stopped), $"only the shards of {stopped} moved; the others kept their owner");
+            _report.Check(handoff <= handoffBound, $"graceful handoff: every shard held again {DemoReport.Seconds(handoff)} after SIGTERM (bound: 2 probe intervals + 2 s = {DemoReport.Seconds(handoffBound)}; no expiry waited for)");
+            _report.Check(OnlyMoved(first, afterStop, stopped), $"only the shards of {stopped} moved; the others kept their owner");
             ShowOwners(afterStop);
 
             // 3. Start it again: rendezvous hashing gives it back exactly its shards.
-            Say($"== starting {stopped} again");
+            _report.Say($"== starting {stopped} again");
             await _peers[stopped].DisposeAsync();
             StartPeer(stopped);
             var itsShard = first.First(kv => kv.Value == stopped).Key;
-            Say($"  waiting with kubectl for {stopped} to hold lease/mcr-shard-{itsShard}:");
+            _report.Say($"  waiting with kubectl for {stopped} to hold lease/mcr-shard-{itsShard}:");
             await KubectlAsync($"-n {FenceNamespace} wait --for=jsonpath='{{.spec.holderIdentity}}'={stopped} lease/mcr-shard-{itsShard} --timeout=60s", cancellationToken);
             var rebalanced = await WaitSettledAsync(h => Same(h, first), TimeSpan.FromSeconds(60), cancellationToken);
-            Check(rebalanced is not null, $"after the restart the first assignment is back (rebalance)");
+            _report.Check(rebalanced is not null, $"after the restart the first assignment is back (rebalance)");
             if (rebalanced is not null)
             {
                 ShowOwners(rebalanced);
@@ -102,29 +101,29 @@ internal sealed class ShardingDemoRunner
 
             // 4. Crash: kill another peer; its fences must expire first.
             var killed = Busiest(first, exclude: stopped);
-            var killedAt = _clock.Elapsed;
-            Say($"== killing {killed} (SIGKILL): no release; its peer Lease and fences must expire ({_options.LeaseDurationSeconds} s)");
+            var killedAt = _report.Elapsed;
+            _report.Say($"== killing {killed} (SIGKILL): no release; its peer Lease and fences must expire ({_options.LeaseDurationSeconds} s)");
             _peers[killed].Kill();
             _timeline.Killed(killed);
             var afterKill = await WaitSettledAsync(h => !h.ContainsValue(killed), TimeSpan.FromSeconds(60), cancellationToken);
             if (afterKill is null)
             {
-                return Fail($"the shards of {killed} did not move within 60 s");
+                return _report.Fail($"the shards of {killed} did not move within 60 s");
             }
 
             var failover = _settledAt - killedAt;
             var failoverBound = TimeSpan.FromSeconds(_options.LeaseDurationSeconds + _options.RenewIntervalSeconds + 3);
-            Check(failover >= TimeSpan.FromSeconds(_options.LeaseDurationSeconds - _options.RenewIntervalSeconds),
-                $"nobody took a shard of {killed} before its fence could have expired ({Seconds(failover)})");
-            Check(failover <= failoverBound, $"failover: every shard held again {Seconds(failover)} after SIGKILL (bound: lease + renew interval + 3 s = {Seconds(failoverBound)})");
-            Check(OnlyMoved(first, afterKill, killed), $"only the shards of {killed} moved");
+            _report.Check(failover >= TimeSpan.FromSeconds(_options.LeaseDurationSeconds - _options.RenewIntervalSeconds),
+                $"nobody took a shard of {killed} before its fence could have expired ({DemoReport.Seconds(failover)})");
+            _report.Check(failover <= failoverBound, $"failover: every shard held again {DemoReport.Seconds(failover)} after SIGKILL (bound: lease + renew interval + 3 s = {DemoReport.Seconds(failoverBound)})");
+            _report.Check(OnlyMoved(first, afterKill, killed), $"only the shards of {killed} moved");
             ShowOwners(afterKill);
             await KubectlAsync($"-n {FenceNamespace} get lease -o custom-columns=HOLDER:.spec.holderIdentity,RENEW:.spec.renewTime", cancellationToken);
 
             // 5. Only owners reconciled.
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             var violations = _timeline.Violations;
-            Check(violations.Count == 0, $"every one of {_timeline.Reconciles} reconciles was by the shard's owner, and no shard had two owners{(violations.Count == 0 ? "" : ": " + string.Join("; ", violations))}");
+            _report.Check(violations.Count == 0, $"every one of {_timeline.Reconciles} reconciles was by the shard's owner, and no shard had two owners{(violations.Count == 0 ? "" : ": " + string.Join("; ", violations))}");
             CheckConfigMaps(afterKill);
             foreach (var process in _peers.Values)
             {
@@ -136,23 +135,10 @@ internal sealed class ShardingDemoRunner
             // Part 2: two clusters, global fences.
             if (!_options.SkipGlobal)
             {
-                await new GlobalFencesDemo(_options, _options.ControllerDll, Say, Check).RunAsync(cancellationToken);
+                await new GlobalFencesDemo(_options, _options.ControllerDll, _report.Say, _report.Check).RunAsync(cancellationToken);
             }
 
-            Say(_failures == 0 ? "demo finished: every check passed" : $"demo finished: {_failures} check(s) FAILED");
-            if (_options.KeepRunning)
-            {
-                Say("running until Ctrl-C; the sandbox stays up for kubectl");
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-
-            return _failures == 0 ? 0 : 1;
+            return await _report.FinishAsync(_options.KeepRunning, cancellationToken);
         }
         finally
         {
@@ -209,7 +195,7 @@ internal sealed class ShardingDemoRunner
     {
         if (_timeline.OnLine(peer, line) is { } change)
         {
-            Say($"  {change}");
+            _report.Say($"  {change}");
         }
     }
 
@@ -233,19 +219,19 @@ internal sealed class ShardingDemoRunner
     /// <returns>The holders, or <see langword="null"/> on timeout; <see cref="_settledAt"/> = when they were first seen.</returns>
     private async Task<Dictionary<string, string>?> WaitSettledAsync(Func<Dictionary<string, string>, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = _clock.Elapsed + timeout;
+        var deadline = _report.Elapsed + timeout;
         Dictionary<string, string>? candidate = null;
         var since = TimeSpan.Zero;
-        while (_clock.Elapsed < deadline)
+        while (_report.Elapsed < deadline)
         {
             var holders = Holders();
             if (holders.Count == Shards.Length && condition(holders))
             {
                 if (candidate is null || !Same(candidate, holders))
                 {
-                    (candidate, since) = (holders, _clock.Elapsed);
+                    (candidate, since) = (holders, _report.Elapsed);
                 }
-                else if (_clock.Elapsed - since >= TimeSpan.FromSeconds(2 * _options.ProbeIntervalSeconds))
+                else if (_report.Elapsed - since >= TimeSpan.FromSeconds(2 * _options.ProbeIntervalSeconds))
                 {
                     _settledAt = since;
                     return candidate;
@@ -278,14 +264,14 @@ internal sealed class ShardingDemoRunner
         }
 
         var untouched = _sandbox.Cluster(Cluster).ListObjects("", "v1", "configmaps", "unsharded").All(m => m["metadata"]?["annotations"] is null);
-        Check(wrong.Count == 0, $"every ConfigMap is stamped by its namespace's current owner{(wrong.Count == 0 ? "" : ": " + string.Join(", ", wrong))}");
-        Check(untouched, "nobody touched the unlabelled namespace 'unsharded'");
+        _report.Check(wrong.Count == 0, $"every ConfigMap is stamped by its namespace's current owner{(wrong.Count == 0 ? "" : ": " + string.Join(", ", wrong))}");
+        _report.Check(untouched, "nobody touched the unlabelled namespace 'unsharded'");
     }
 
     private async Task KubectlAsync(string arguments, CancellationToken cancellationToken)
     {
         var command = $"kubectl --context {Cluster} {arguments}";
-        Say($"$ KUBECONFIG={_sandbox.KubeconfigPath} {command}");
+        _report.Say($"$ KUBECONFIG={_sandbox.KubeconfigPath} {command}");
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(command);
@@ -296,10 +282,10 @@ internal sealed class ShardingDemoRunner
         await process.WaitForExitAsync(cancellationToken);
         foreach (var line in (output + error).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            Say($"    {line}");
+            _report.Say($"    {line}");
         }
 
-        Check(process.ExitCode == 0, $"kubectl {arguments.Split(' ').FirstOrDefault(a => !a.StartsWith('-') && a != FenceNamespace)} worked against the sandbox");
+        _report.Check(process.ExitCode == 0, $"kubectl {arguments.Split(' ').FirstOrDefault(a => !a.StartsWith('-') && a != FenceNamespace)} worked against the sandbox");
     }
 
     private static string Busiest(Dictionary<string, string> holders, string? exclude) =>
@@ -316,33 +302,7 @@ internal sealed class ShardingDemoRunner
         foreach (var peer in PeerIds)
         {
             var owned = holders.Where(kv => kv.Value == peer).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
-            Say($"  {peer}: {(owned.Count == 0 ? "-" : string.Join(", ", owned))}");
+            _report.Say($"  {peer}: {(owned.Count == 0 ? "-" : string.Join(", ", owned))}");
         }
     }
-
-    private void Check(bool ok, string message)
-    {
-        if (!ok)
-        {
-            _failures++;
-        }
-
-        Say($"{(ok ? "PASS" : "FAIL")} {message}");
-    }
-
-    private int Fail(string message)
-    {
-        Check(false, message);
-        return 1;
-    }
-
-    private void Say(string message)
-    {
-        lock (_gate)
-        {
-            Console.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {message}");
-        }
-    }
-
-    private static string Seconds(TimeSpan value) => $"{value.TotalSeconds:F1} s";
 }

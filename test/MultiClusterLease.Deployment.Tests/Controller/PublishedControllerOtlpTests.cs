@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using MultiClusterLease.Deployment.Tests.Infrastructure;
+using MultiClusterLease.E2E.K3s;
+using MultiClusterLease.Kubernetes.Api.V1Alpha1;
+using MultiClusterLease.Sandbox.Faults;
 using MultiClusterLease.Sandbox.Kubernetes;
 
 namespace MultiClusterLease.Deployment.Tests.Controller;
@@ -60,15 +63,23 @@ public sealed class PublishedControllerOtlpTests(PublishedControllerFixture publ
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>
-    /// Starts the controller in the test's directory against an API server that is not there, waits until it serves,
-    /// stops it; returns its output and the "Exporters added" line of the self-diagnostics log.
+    /// Starts the controller in the test's directory against a sandbox API server (the controller refuses to start
+    /// without a reachable one), waits until it serves, stops it; returns its output and the "Exporters added" line of
+    /// the self-diagnostics log.
     /// </summary>
     private async Task<(string Output, string Exporters)> RunUntilSigtermAsync(Dictionary<string, string?> environment)
     {
-        var kubeconfig = Path.Combine(_directory, "unreachable.kubeconfig");
-        SandboxKubeconfig.Write(kubeconfig, [("unreachable", new Uri("http://127.0.0.1:1"), "default")], null);
+        await using var cluster = await FakeKubernetesApiServer.StartAsync(new FakeKubernetesApiServerOptions
+        {
+            ClusterName = "otlp-test",
+            CrdFiles = [Repo.Path("config", "crd", "bases", $"{MultiClusterLeaseApi.Group}_{MultiClusterLeaseApi.Plural}.yaml")],
+        });
+        // A few refused lists, so that the Kubernetes meter has measurements to export too.
+        cluster.Faults.Add(new FaultRule { Method = "GET", PathContains = "multiclusterleases", Action = FaultAction.Error, StatusCode = 503, RemainingCount = 3 });
+        var kubeconfig = Path.Combine(_directory, "sandbox.kubeconfig");
+        SandboxKubeconfig.Write(kubeconfig, [("otlp-test", cluster.BaseAddress, "default")], null);
         await File.WriteAllTextAsync(Path.Combine(_directory, "OTEL_DIAGNOSTICS.json"), """{"LogDirectory": ".", "FileSize": 1024, "LogLevel": "Verbose"}""");
-        var port = ControllerProcess.FreePort();
+        var port = LoopbackPort.Free();
         environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
         environment["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] = null;
         environment["OTEL_METRIC_EXPORT_INTERVAL"] = "3600000";

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using MultiClusterLease.Client.Candidate;
 using MultiClusterLease.Deployment.Tests.Infrastructure;
 using MultiClusterLease.Deployment.Tests.Manifests;
+using MultiClusterLease.E2E.K3s;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 using k8s;
 using MultiClusterLease.Kubernetes.Connection;
@@ -43,7 +44,7 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
         var kubeconfig = Path.Combine(_directory, "unreachable.kubeconfig");
         SandboxKubeconfig.Write(kubeconfig, [("unreachable", new Uri("http://127.0.0.1:1"), "default")], null);
         await using var controller = published.Start(
-            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--context", "unreachable", "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{ControllerProcess.FreePort()}"]);
+            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--context", "unreachable", "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{LoopbackPort.Free()}"]);
 
         Assert.Equal(2, await controller.WaitForExitAsync(Patience));
         Assert.Contains(kubeconfig, controller.Output, StringComparison.Ordinal);
@@ -58,7 +59,7 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
         var kubeconfig = Path.Combine(_directory, "one.kubeconfig");
         SandboxKubeconfig.Write(kubeconfig, [("one", new Uri("http://127.0.0.1:1"), "default")], null);
         await using var controller = published.Start(
-            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--context", "two", "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{ControllerProcess.FreePort()}"]);
+            ["--gcs-bucket", "mcl-health-test", "--kubeconfig", kubeconfig, "--context", "two", "--gcs-endpoint", "http://127.0.0.1:1", "--health-probe-bind-address", $"127.0.0.1:{LoopbackPort.Free()}"]);
 
         Assert.Equal(2, await controller.WaitForExitAsync(Patience));
         Assert.Contains(kubeconfig, controller.Output, StringComparison.Ordinal);
@@ -75,7 +76,7 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
         var kubeconfig = Path.Combine(_directory, "unreachable.kubeconfig");
         SandboxKubeconfig.Write(kubeconfig, [("unreachable", new Uri("http://127.0.0.1:1"), "default")], null);
         await using var controller = published.Start(
-            [$"--gcs-bucket={placeholder}", "--kubeconfig", kubeconfig, "--health-probe-bind-address", $"127.0.0.1:{ControllerProcess.FreePort()}"]);
+            [$"--gcs-bucket={placeholder}", "--kubeconfig", kubeconfig, "--health-probe-bind-address", $"127.0.0.1:{LoopbackPort.Free()}"]);
 
         Assert.NotEqual(0, await controller.WaitForExitAsync(Patience));
         Assert.Contains(placeholder, controller.Output, StringComparison.Ordinal);
@@ -111,7 +112,7 @@ public sealed class PublishedControllerTests(PublishedControllerFixture publishe
             ["POD_NAMESPACE"] = KustomizationTests.Namespace,
         };
         Assert.Equal(environment.Keys.Order(StringComparer.Ordinal), container.Items("env").Select(e => e.Str("name")).Order(StringComparer.Ordinal));
-        var port = ControllerProcess.FreePort();
+        var port = LoopbackPort.Free();
         var args = container.Strings("args")
             .Select(a => environment.Aggregate(a, (text, v) => text.Replace($"$({v.Key})", v.Value, StringComparison.Ordinal)))
             .Select(a => a.StartsWith("--health-probe-bind-address=", StringComparison.Ordinal) ? $"--health-probe-bind-address=127.0.0.1:{port}" : a)

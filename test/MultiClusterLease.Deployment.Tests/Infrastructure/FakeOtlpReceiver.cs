@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using MultiClusterLease.E2E.K3s;
 
 namespace MultiClusterLease.Deployment.Tests.Infrastructure;
 
@@ -18,7 +19,7 @@ public sealed class FakeOtlpReceiver : IDisposable
 
     public FakeOtlpReceiver()
     {
-        var port = ControllerProcess.FreePort();
+        var port = LoopbackPort.Free();
         Endpoint = new Uri($"http://127.0.0.1:{port}");
         _listener.Prefixes.Add($"{Endpoint}");
         _listener.Start();

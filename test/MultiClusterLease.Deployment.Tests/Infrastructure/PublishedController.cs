@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace MultiClusterLease.Deployment.Tests.Infrastructure;
@@ -184,16 +183,6 @@ public sealed class ControllerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    /// <summary>A free TCP port on 127.0.0.1.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private void Append(string? line)

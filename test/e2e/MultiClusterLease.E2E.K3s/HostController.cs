@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace MultiClusterLease.E2E.K3s;
@@ -38,7 +37,7 @@ internal sealed class HostController : IAsyncDisposable
     /// <returns>The running controller.</returns>
     public static HostController Start(RepositoryPaths paths, K3sClusters clusters, string context, E2ERunSettings settings)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         string[] args =
         [
             paths.ControllerDll,
@@ -112,15 +111,6 @@ internal sealed class HostController : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private void Append(string? line)
