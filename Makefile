@@ -2,7 +2,7 @@
 DOTNET ?= dotnet
 CONFIGURATION ?= Debug
 SANDBOX_DLL := src/MultiClusterLease.Sandbox/bin/$(CONFIGURATION)/net10.0/MultiClusterLease.Sandbox.dll
-TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests test/MultiClusterLease.Sharding.Tests
+TEST_PROJECTS := test/MultiClusterLease.Kubernetes.Tests test/MultiClusterLease.Backend.Gcs.Tests test/MultiClusterLease.Sandbox.Tests test/MultiClusterLease.Simulation.Tests test/MultiClusterLease.Tests test/MultiClusterLease.Deployment.Tests test/e2e/MultiClusterLease.E2E.Tests test/MultiClusterLease.Sharding.Tests
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
@@ -33,11 +33,24 @@ clean: ## Remove build output and the sandbox directory.
 	$(DOTNET) clean MultiClusterLease.sln -c $(CONFIGURATION)
 	rm -rf .sandbox
 
-.PHONY: soak
-SEEDS ?= 20
-soak: build ## Hunt for a second leader under randomized faults: SEEDS=N seeded chaos runs; report in .sandbox/reliability.md.
+.PHONY: soak soak-realtime simulate
+SEEDS ?= 1000
+SEED_FROM ?= 1000000
+SIMULATION_DLL := test/MultiClusterLease.Simulation/bin/$(CONFIGURATION)/net10.0/MultiClusterLease.Simulation.dll
+soak: ## Hunt for a second leader in the deterministic simulation: SEEDS=N seeded fault schedules (default 1000; 10000 take a few minutes); report in .sandbox/simulation.md.
+	$(DOTNET) build test/MultiClusterLease.Simulation -c $(CONFIGURATION)
 	@mkdir -p .sandbox
-	MCL_SOAK_SEEDS=$(SEEDS) MCL_SOAK_REPORT=$(CURDIR)/.sandbox/reliability.md TEST_FILTER="Category=Soak" \
+	$(DOTNET) $(SIMULATION_DLL) soak $(SEEDS) --from $(SEED_FROM) --report $(CURDIR)/.sandbox/simulation.md > /dev/null; status=$$?; cat .sandbox/simulation.md; exit $$status
+
+simulate: ## Replay one simulated seed and print its trace: make simulate SEED=N [ARGS="--faults 0,2 --broken"].
+	@test -n "$(SEED)" || { echo "error: set SEED=N (a failing seed prints its replay command)" >&2; exit 2; }
+	@$(DOTNET) build test/MultiClusterLease.Simulation -c $(CONFIGURATION) -v q -nologo > /dev/null
+	$(DOTNET) $(SIMULATION_DLL) replay $(SEED) $(ARGS)
+
+REALTIME_SEEDS ?= 20
+soak-realtime: build ## The real-time chaos harness over HTTP (sandbox processes and sockets): REALTIME_SEEDS=N runs (~24 s each); report in .sandbox/reliability.md.
+	@mkdir -p .sandbox
+	MCL_SOAK_SEEDS=$(REALTIME_SEEDS) MCL_SOAK_REPORT=$(CURDIR)/.sandbox/reliability.md TEST_FILTER="Category=Soak" \
 		hack/run-tests.sh $(CONFIGURATION) test/MultiClusterLease.Tests
 	@cat .sandbox/reliability.md
 

@@ -131,7 +131,7 @@ public sealed partial class GcsLockBackend : ILockBackend, IDisposable
     internal static TimeSpan Backoff(int attempt, TimeSpan baseDelay, TimeSpan floor)
     {
         var exponential = Math.Min(MaxBackoff.TotalSeconds, baseDelay.TotalSeconds * Math.Pow(2, Math.Min(attempt, 16)));
-        var jittered = exponential * (0.5 + (Random.Shared.NextDouble() * 0.5));
+        var jittered = exponential * (0.5 + (MultiClusterLease.Timing.Jitter.NextDouble() * 0.5));
         return TimeSpan.FromSeconds(Math.Max(jittered, floor.TotalSeconds));
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiClusterLease.Client.Candidate;
+using MultiClusterLease.Timing;
 
 namespace MultiClusterLease.Client.LeaderElection;
 
@@ -127,12 +128,7 @@ public sealed partial class MultiClusterLeaderElector
             }
 
             // Wake on the next change of the CR (e.g. a release) or after a retry period, whichever comes first.
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var timer = Task.Delay(Jittered(_options.RetryPeriod), _timeProvider, wait.Token);
-            var changed = _candidate.WaitForChangeAsync(wait.Token);
-            await Task.WhenAny(timer, changed);
-            await wait.CancelAsync();
-            cancellationToken.ThrowIfCancellationRequested();
+            await TimerOrSignal.WaitAsync(Jitter.Add(_options.RetryPeriod, 0.2), _candidate.NextChange, _timeProvider, cancellationToken);
         }
     }
 
@@ -175,7 +171,7 @@ public sealed partial class MultiClusterLeaderElector
         finally
         {
             _isLeader = false;
-            await leadership.CancelAsync();
+            leadership.Cancel();
             Log.StoppedLeading(_logger, _candidate.Describe(), _options.Identity, token);
             StoppedLeading?.Invoke(this, args);
             if (cancellationToken.IsCancellationRequested && ReleaseOnCancel)
@@ -241,8 +237,6 @@ public sealed partial class MultiClusterLeaderElector
         Log.NewLeader(_logger, _candidate.Describe(), holder);
         NewLeader?.Invoke(this, holder);
     }
-
-    private static TimeSpan Jittered(TimeSpan period) => period + TimeSpan.FromTicks((long)(period.Ticks * 0.2 * Random.Shared.NextDouble()));
 
     private static partial class Log
     {

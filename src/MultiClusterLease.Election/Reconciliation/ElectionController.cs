@@ -139,7 +139,9 @@ public sealed partial class ElectionController : BackgroundService
     {
         _watcher = new ResourceWatcher<Lease>(
             _store.ListWatch(string.IsNullOrEmpty(_options.Namespace) ? null : _options.Namespace),
-            null,
+            // Candidates' signals arrive only by watch: after an outage, reconnect within the shortest retry period, not
+            // the default 30 s backoff, so a leader follows within leaseDuration + retryPeriod of healing.
+            new ResourceWatcherOptions { MaxBackoff = TimeSpan.FromSeconds(Protocol.LeaseTiming.MinRetryPeriodSeconds) },
             _timeProvider,
             _loggerFactory.CreateLogger<ResourceWatcher<Lease>>());
         Log.Starting(_logger, string.IsNullOrEmpty(_options.Namespace) ? "all namespaces" : $"namespace {_options.Namespace}", _options.ControllerIdentity);
@@ -166,7 +168,7 @@ public sealed partial class ElectionController : BackgroundService
                     {
                         var reconciler = new LeaseReconciler(key, _backend, _store, _events, _options, _clock, _timeProvider, _loggerFactory.CreateLogger<LeaseReconciler>(), _metrics);
                         reconciler.OnChanged(lease);
-                        entry = (reconciler, Task.Run(() => reconciler.RunAsync(stoppingToken), CancellationToken.None));
+                        entry = (reconciler, RunDetachedAsync(reconciler, stoppingToken));
                         _leases[key] = entry;
                         Log.Tracking(_logger, key);
                     }
@@ -189,6 +191,16 @@ public sealed partial class ElectionController : BackgroundService
 
         await Task.WhenAll(loops);
         Log.Stopped(_logger);
+    }
+
+    /// <summary>
+    /// Runs a reconciler's loop off the watch loop: <see cref="Task.Yield"/> returns to the caller at once and resumes on
+    /// the thread pool (or on the synchronization context of a deterministic simulation, which Task.Run would bypass).
+    /// </summary>
+    private static async Task RunDetachedAsync(LeaseReconciler reconciler, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await reconciler.RunAsync(stoppingToken);
     }
 
     private IReadOnlyList<LeaseMetricsState> MetricsStates()

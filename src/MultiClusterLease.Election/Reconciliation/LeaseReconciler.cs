@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -8,6 +7,7 @@ using MultiClusterLease.Election.Backend;
 using MultiClusterLease.Election.Protocol;
 using MultiClusterLease.Kubernetes.Api.V1Alpha1;
 using MultiClusterLease.Kubernetes.Errors;
+using MultiClusterLease.Timing;
 using Lease = MultiClusterLease.Kubernetes.Api.V1Alpha1.V1Alpha1MultiClusterLease;
 
 namespace MultiClusterLease.Election.Reconciliation;
@@ -37,7 +37,7 @@ public sealed partial class LeaseReconciler
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ElectionMetrics? _metrics;
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _wake = new();
     private readonly CandidateTracker _candidates = new();
 
     private Lease? _latest;
@@ -121,7 +121,7 @@ public sealed partial class LeaseReconciler
         // Status-only changes (this controller's own writes) need no reconcile.
         if (wake)
         {
-            _wake.Writer.TryWrite(true);
+            _wake.Set();
         }
     }
 
@@ -133,7 +133,7 @@ public sealed partial class LeaseReconciler
             _gone = true;
         }
 
-        _wake.Writer.TryWrite(true);
+        _wake.Set();
     }
 
     /// <summary>Runs the reconcile loop until the lease is deleted or <paramref name="cancellationToken"/> fires.</summary>
@@ -183,23 +183,13 @@ public sealed partial class LeaseReconciler
 
     private async Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
-        if (delay <= TimeSpan.Zero)
-        {
-            _wake.Reader.TryRead(out _);
-            return;
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timer = Task.Delay(delay, _timeProvider, cts.Token);
-        var woken = _wake.Reader.WaitToReadAsync(cts.Token).AsTask();
         try
         {
-            await Task.WhenAny(timer, woken);
+            await _wake.WaitAsync(delay, _timeProvider, cancellationToken);
         }
-        finally
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await cts.CancelAsync();
-            _wake.Reader.TryRead(out _);
+            // The loop ends on its next check.
         }
     }
 
@@ -468,7 +458,7 @@ public sealed partial class LeaseReconciler
             SpecHolderLive = _candidates.IsLive(specHolder, timing.LeaseDuration, now),
             SpecHolderAwaitingAnswer = (lease.Metadata.Generation ?? 0) > Math.Max(_reportedObservedGeneration, lease.Status?.ObservedGeneration ?? 0),
             Lock = snapshot,
-            LockExpired = _lock.IsExpired(now),
+            LockExpired = _options.BrokenTakeOverAfterRenewDeadline ? _lock.IsExpiredAfter(now, timing.RenewDeadline) : _lock.IsExpired(now),
             LockHolderIsLocal = _candidates.IsLocal(lockHolder),
             LockHolderLive = _candidates.IsLive(lockHolder, timing.LeaseDuration, now),
             LockHolderReleased = specHolder.Length == 0 && lockHolder.Length > 0 && _candidates.ReleasedBy == lockHolder,
@@ -551,8 +541,7 @@ public sealed partial class LeaseReconciler
         return next;
     }
 
-    private TimeSpan Jittered(TimeSpan period)
-        => period + TimeSpan.FromTicks((long)(period.Ticks * _options.JitterFactor * Random.Shared.NextDouble()));
+    private TimeSpan Jittered(TimeSpan period) => Jitter.Add(period, _options.JitterFactor);
 
     private void SetBackendHealthy(Lease lease, LockSnapshot snapshot)
     {

@@ -84,7 +84,7 @@ public sealed partial class ResourceWatcher<T>
                     ResourceListPage<T>? list = null;
                     try
                     {
-                        list = await source.ListAsync(cancellationToken).ConfigureAwait(false);
+                        list = await source.ListAsync(cancellationToken);
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                     {
@@ -95,7 +95,7 @@ public sealed partial class ResourceWatcher<T>
 
                     if (list is null)
                     {
-                        await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                        await BackoffAsync(failures, cancellationToken);
                         continue;
                     }
 
@@ -121,14 +121,16 @@ public sealed partial class ResourceWatcher<T>
                 }
 
                 var events = source.WatchAsync(resourceVersion.Length == 0 ? null : resourceVersion, OnError, stream.Token).GetAsyncEnumerator(stream.Token);
-                await using (events.ConfigureAwait(false))
+                // No ConfigureAwait(false) in this loop: on an async iterator's MoveNextAsync it moves every continuation
+                // to the thread pool, out of the caller's synchronization context (the deterministic simulation's).
+                await using (events)
                 {
                     while (true)
                     {
                         (WatchEventType Type, T Object) next;
                         try
                         {
-                            if (!await events.MoveNextAsync().ConfigureAwait(false))
+                            if (!await events.MoveNextAsync())
                             {
                                 break;
                             }
@@ -190,14 +192,14 @@ public sealed partial class ResourceWatcher<T>
                     case StreamEnd.Failed:
                         failures++;
                         Volatile.Write(ref connected, false);
-                        await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                        await BackoffAsync(failures, cancellationToken);
                         break;
                     default:
                         if (received == 0 && timeProvider.GetElapsedTime(opened) < MinimumHealthyStream)
                         {
                             // Closed at once without an event: wait before re-opening, as for a failure.
                             failures++;
-                            await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                            await BackoffAsync(failures, cancellationToken);
                         }
                         else
                         {
@@ -256,7 +258,7 @@ public sealed partial class ResourceWatcher<T>
     {
         var exponential = options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30));
         var capped = Math.Min(exponential, options.MaxBackoff.TotalMilliseconds);
-        var delay = TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+        var delay = Timing.Jitter.Scale(TimeSpan.FromMilliseconds(capped), 0.5);
         LogBackoff(logger, source.Description, delay.TotalSeconds, failures);
         return Task.Delay(delay, timeProvider, cancellationToken);
     }

@@ -6,16 +6,16 @@ using Xunit.Abstractions;
 namespace MultiClusterLease.Tests.Reliability;
 
 /// <summary>
-/// Hunts for a second leader under randomized faults. A fixed set of seeds runs in every <c>make test</c>;
-/// <c>make soak SEEDS=N</c> runs N more and writes a report (see docs/reliability.md).
+/// Hunts for a second leader under randomized faults, in real time over real HTTP (sandbox servers and sockets): what
+/// the deterministic simulation (test/MultiClusterLease.Simulation) cannot show. One seed runs in every
+/// <c>make test</c> (the simulation runs 1,000 there); <c>make soak-realtime REALTIME_SEEDS=N</c> runs N more and writes
+/// a report (see docs/reliability.md).
 /// </summary>
 [Collection(IntegrationCollection.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
     public async Task Seed_KeepsEveryInvariant(int seed)
     {
         var result = await new ChaosScenario(seed).RunAsync();
@@ -25,14 +25,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// <c>make soak SEEDS=N</c>: runs MCL_SOAK_SEEDS seeds (from MCL_SOAK_FIRST, default 1000) and writes MCL_SOAK_REPORT.
+    /// <c>make soak-realtime REALTIME_SEEDS=N</c>: runs MCL_SOAK_SEEDS seeds (from MCL_SOAK_FIRST, default 1000) and writes MCL_SOAK_REPORT.
     /// Excluded from <c>make test</c> by its category.
     /// </summary>
     [Fact]
     [Trait("Category", "Soak")]
     public async Task Soak()
     {
-        Assert.True(int.TryParse(Environment.GetEnvironmentVariable("MCL_SOAK_SEEDS"), out var seeds) && seeds > 0, "set MCL_SOAK_SEEDS (make soak SEEDS=N)");
+        Assert.True(int.TryParse(Environment.GetEnvironmentVariable("MCL_SOAK_SEEDS"), out var seeds) && seeds > 0, "set MCL_SOAK_SEEDS (make soak-realtime REALTIME_SEEDS=N)");
 
         var first = int.TryParse(Environment.GetEnvironmentVariable("MCL_SOAK_FIRST"), out var f) ? f : 1000;
         var results = new List<ChaosResult>();
