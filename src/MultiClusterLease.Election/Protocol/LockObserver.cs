@@ -81,6 +81,10 @@ public sealed class LockObserver
         return record.HolderIdentity.Length == 0 || now - LastChangeAt >= TimeSpan.FromSeconds(Math.Max(record.LeaseDurationSeconds, 1));
     }
 
+    /// <summary>Gets whether the lock is expired at <paramref name="now"/> after <paramref name="after"/> without a change (the simulation's broken-rule self-test only).</summary>
+    internal bool IsExpiredAfter(TimeSpan now, TimeSpan after)
+        => Snapshot?.Record is not { } record ? Snapshot is { Exists: false } : record.HolderIdentity.Length == 0 || now - LastChangeAt >= after;
+
     /// <summary>Gets when the lock expires unless it changes, or <see langword="null"/> when unknown or not held.</summary>
     /// <returns>The monotonic deadline.</returns>
     public TimeSpan? ExpiresAt()

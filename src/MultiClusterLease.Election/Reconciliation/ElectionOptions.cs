@@ -23,4 +23,11 @@ public sealed class ElectionOptions
 
     /// <summary>Gets or sets the identity of this controller instance, used in logs and events (default: host name).</summary>
     public string ControllerIdentity { get; set; } = Environment.MachineName;
+
+    /// <summary>
+    /// Gets or sets a deliberately broken rule for the simulation's self-test (never set in shipped code): take over a
+    /// lock once it has not changed for the spec's renewDeadline instead of the lock's leaseDuration. The simulation's
+    /// default batch must catch it (test/MultiClusterLease.Simulation.Tests).
+    /// </summary>
+    internal bool BrokenTakeOverAfterRenewDeadline { get; set; }
 }
