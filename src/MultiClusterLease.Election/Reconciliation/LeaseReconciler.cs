@@ -37,6 +37,7 @@ public sealed partial class LeaseReconciler
     private readonly LockSession _session;
     private readonly LeaseStatusWriter _status;
     private readonly FinalizerEditor _finalizers;
+    private readonly LockDecisions _decisions;
 
     private Lease? _latest;
     private bool _gone;
@@ -67,6 +68,7 @@ public sealed partial class LeaseReconciler
         _session = new LockSession(key, backend, events, options, clock, logger);
         _status = new LeaseStatusWriter(store, events, _candidates, clock);
         _finalizers = new FinalizerEditor(store);
+        _decisions = new LockDecisions(_candidates, _session, _status, options, clock);
     }
 
     /// <summary>Gets the holder this controller last reported in status ("" when nobody holds the lock).</summary>
@@ -163,7 +165,7 @@ public sealed partial class LeaseReconciler
         {
             // Deleted without our finalizer (removed by hand): release best-effort, then stop.
             LeaseTiming.TryFromSpec(lease.Spec, out var anyTiming, out _);
-            await _session.ReleaseIfHeldAsync(() => Decide(lease, anyTiming, deleting: true), _candidates.IsLocal, cancellationToken);
+            await _session.ReleaseIfHeldAsync(() => _decisions.Decide(lease, anyTiming, deleting: true), _candidates.IsLocal, cancellationToken);
             return Result(null, null);
         }
 
@@ -198,7 +200,7 @@ public sealed partial class LeaseReconciler
         var backendOperation = false;
         var decisionGeneration = generation;
         var decision = _session.Lock.SnapshotIsOwnWrite ? DecideOnLatest(lease, timing, deleting, out decisionGeneration) : null;
-        var needRead = decision is null || (decision.Action == ElectionAction.Follow && !(HeldForLiveLocalCandidate(timing) && generation <= _observedGeneration));
+        var needRead = decision is null || (decision.Action == ElectionAction.Follow && !(_decisions.HeldForLiveLocalCandidate(timing) && generation <= _observedGeneration));
         if (needRead)
         {
             if (!await _session.ReadAsync(lease, cancellationToken))
@@ -236,7 +238,7 @@ public sealed partial class LeaseReconciler
         // 3. Report. observedGeneration = G only when a backend read or write made after seeing G decided the holder. A
         // read never answers a signal of the local holder (only a write made after it does, DESIGN §5): while the CR is
         // being deleted the holder's renewals stay unanswered, so it stops leading by its renew deadline.
-        if (backendOperation && !HolderSignalOutstanding())
+        if (backendOperation && !_decisions.HolderSignalOutstanding())
         {
             _observedGeneration = Math.Max(_observedGeneration, generation);
         }
@@ -260,7 +262,7 @@ public sealed partial class LeaseReconciler
             await ReportReleasePendingAsync(lease, timing, holder, cancellationToken);
         }
 
-        return Result(NextDelay(timing), decision);
+        return Result(_decisions.NextDelay(timing, Jitter.Add(timing.RetryPeriod, _options.JitterFactor)), decision);
     }
 
     private ReconcilePassResult Result(TimeSpan? next, ElectionDecision? decision) => new(next, decision, _session.BackendError);
@@ -271,23 +273,12 @@ public sealed partial class LeaseReconciler
             cancellationToken);
 
     /// <summary>
-    /// Whether the lock is held by a local candidate whose latest observed signal no write has answered yet. Only
-    /// while the CR is being deleted does such a signal stay unanswered (otherwise it is renewed); then no read may
-    /// report it as answered.
-    /// </summary>
-    private bool HolderSignalOutstanding()
-    {
-        var holder = _session.Holder;
-        return _candidates.IsLocal(holder) && _candidates.LastSignalGeneration(holder) > _session.AnsweredSpecGeneration;
-    }
-
-    /// <summary>
     /// While a deleted CR's holder may still lead: says in status and (once) in an Event how long the release waits.
     /// </summary>
     private async Task ReportReleasePendingAsync(Lease lease, LeaseTiming timing, string holder, CancellationToken cancellationToken)
     {
         var now = _clock.Now;
-        var until = ReleaseDeadline(holder, timing) ?? now;
+        var until = _decisions.ReleaseDeadline(holder, timing) ?? now;
         var seconds = Math.Max(0, (int)Math.Ceiling((until - now).TotalSeconds));
         var message = $"the MultiClusterLease is being deleted: waiting up to {seconds} s for {holder}'s lease to run out before releasing the lock (a deleted CR does not stop its candidate, which may still be leading)";
         _releasePending = message;
@@ -299,34 +290,6 @@ public sealed partial class LeaseReconciler
         }
 
         await WriteStatusAsync(lease, timing, null, cancellationToken);
-    }
-
-    /// <summary>The monotonic time by which a local holder's lock may be released: when it goes stale or the lock expires.</summary>
-    private TimeSpan? ReleaseDeadline(string holder, LeaseTiming timing)
-    {
-        var staleAt = _candidates.LiveUntil(holder, timing.LeaseDuration);
-        var expiresAt = _session.Lock.ExpiresAt();
-        return (staleAt, expiresAt) switch
-        {
-            ({ } s, { } e) => s < e ? s : e,
-            ({ } s, null) => s,
-            (null, { } e) => e,
-            _ => null,
-        };
-    }
-
-    private TimeSpan NextDelay(LeaseTiming timing)
-    {
-        var next = Jitter.Add(timing.RetryPeriod, _options.JitterFactor);
-        var now = _clock.Now;
-        var holder = _session.Holder;
-        if (_candidates.IsLocal(holder) && ReleaseDeadline(holder, timing) is { } releaseAt && releaseAt > now)
-        {
-            // Release as soon as the holding candidate goes stale, or (CR being deleted) its lock expires.
-            next = TimeSpan.FromTicks(Math.Min(next.Ticks, (releaseAt - now).Ticks + TimeSpan.FromMilliseconds(10).Ticks));
-        }
-
-        return next;
     }
 
     /// <summary>
@@ -342,40 +305,6 @@ public sealed partial class LeaseReconciler
         }
 
         decisionGeneration = lease.Metadata.Generation ?? 0;
-        return Decide(lease, timing, deleting || lease.Metadata.DeletionTimestamp is not null);
-    }
-
-    private ElectionDecision Decide(Lease lease, LeaseTiming timing, bool deleting)
-    {
-        var now = _clock.Now;
-        var specHolder = lease.Spec?.HolderIdentity ?? "";
-        var snapshot = _session.Lock.Snapshot ?? LockSnapshot.Absent;
-        var lockHolder = snapshot.Record?.HolderIdentity ?? "";
-        return ElectionDecider.Decide(new ElectionInput
-        {
-            SpecHolder = specHolder,
-            SpecHolderLive = _candidates.IsLive(specHolder, timing.LeaseDuration, now),
-            SpecHolderAwaitingAnswer = (lease.Metadata.Generation ?? 0) > Math.Max(_status.ReportedObservedGeneration, lease.Status?.ObservedGeneration ?? 0),
-            Lock = snapshot,
-            LockExpired = _options.BrokenTakeOverAfterRenewDeadline ? _session.Lock.IsExpiredAfter(now, timing.RenewDeadline) : _session.Lock.IsExpired(now),
-            LockHolderIsLocal = _candidates.IsLocal(lockHolder),
-            LockHolderLive = _candidates.IsLive(lockHolder, timing.LeaseDuration, now),
-            LockHolderReleased = specHolder.Length == 0 && lockHolder.Length > 0 && _candidates.ReleasedBy == lockHolder,
-            LockHolderSignalledSinceLastWrite = _candidates.LastSignalGeneration(lockHolder) > _session.AnsweredSpecGeneration,
-            Deleting = deleting,
-            LeaseDurationSeconds = timing.LeaseDurationSeconds,
-            WallNow = _clock.WallNow,
-            Nonce = Guid.NewGuid().ToString("N"),
-        });
-    }
-
-    /// <summary>
-    /// Whether the lock, as this controller last wrote it, is held by a live local candidate: then nobody else may
-    /// write it before it expires, and a timer-driven read would learn nothing.
-    /// </summary>
-    private bool HeldForLiveLocalCandidate(LeaseTiming timing)
-    {
-        var holder = _session.Holder;
-        return _session.Lock.SnapshotIsOwnWrite && _candidates.IsLocal(holder) && _candidates.IsLive(holder, timing.LeaseDuration, _clock.Now);
+        return _decisions.Decide(lease, timing, deleting || lease.Metadata.DeletionTimestamp is not null);
     }
 }
