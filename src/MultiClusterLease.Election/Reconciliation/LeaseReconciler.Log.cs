@@ -5,7 +5,7 @@ namespace MultiClusterLease.Election.Reconciliation;
 
 public sealed partial class LeaseReconciler
 {
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "{Lease}: {Action} wrote holder '{Holder}' epoch {Epoch} at generation {Generation}: {Reason}")]
         public static partial void Wrote(ILogger logger, string lease, ElectionAction action, string holder, long epoch, long generation, string reason);
